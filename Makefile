@@ -1,0 +1,43 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export CLIENTBOOK_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint typecheck test-sqlite test-postgres install migration clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/clientbook demo
+	$(BIN)/clientbook serve
+
+test: lint typecheck test-sqlite test-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test-sqlite: $(STAMP)
+	CLIENTBOOK_TEST_DATABASE_URL= $(BIN)/pytest
+
+test-postgres: $(STAMP)
+	$(BIN)/python scripts/postgres_leg.py $(BIN)/pytest
+
+# `make migration m="add price lists"` writes a new migration from the models.
+migration: $(STAMP)
+	CLIENTBOOK_DATABASE_URL=sqlite:///$(CURDIR)/var/migration-draft.sqlite3 $(BIN)/clientbook migrate
+	CLIENTBOOK_DATABASE_URL=sqlite:///$(CURDIR)/var/migration-draft.sqlite3 $(BIN)/alembic revision --autogenerate -m "$(m)"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Staff accounts: users, sign-in, access and refresh tokens, login throttling."""

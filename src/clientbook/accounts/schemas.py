@@ -1,0 +1,19 @@
+from pydantic import Field
+
+from clientbook.kit.schemas import RequestBody, ResponseBody
+
+
+class PasswordLogin(RequestBody):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class RefreshRequest(RequestBody):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(ResponseBody):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
+    expires_in: int
+    refresh_token: str

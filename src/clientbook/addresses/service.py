@@ -1,0 +1,117 @@
+"""Address use cases. One default address per type and customer."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbook.addresses.schemas import AddressCreate, AddressUpdate
+from clientbook.audit import service as audit
+from clientbook.customers.service import get_customer
+from clientbook.kit.contact import parse_phone
+from clientbook.kit.errors import NotFound, ValidationFailed
+from clientbook.models import CustomerAddress
+from clientbook.stores.scope import StoreScope
+
+NOT_NULL = ("type", "is_default")
+
+
+async def list_addresses(
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID
+) -> list[CustomerAddress]:
+    await get_customer(session, scope, customer_id)
+    rows = await session.scalars(
+        select(CustomerAddress)
+        .where(
+            CustomerAddress.store_id == scope.store_id,
+            CustomerAddress.customer_id == customer_id,
+        )
+        .order_by(CustomerAddress.created_at, CustomerAddress.id)
+    )
+    return list(rows)
+
+
+async def get_address(
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, address_id: uuid.UUID
+) -> CustomerAddress:
+    await get_customer(session, scope, customer_id)
+    address = await session.get(CustomerAddress, (scope.store_id, address_id))
+    if address is None or address.customer_id != customer_id:
+        raise NotFound("Address not found")
+    return address
+
+
+async def add_address(
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, data: AddressCreate
+) -> CustomerAddress:
+    await get_customer(session, scope, customer_id)
+    values = data.model_dump()
+    _check_phone(values.get("phone"), scope)
+    address = CustomerAddress(store_id=scope.store_id, customer_id=customer_id, **values)
+    if address.is_default:
+        await _clear_default(session, scope, customer_id, address.type)
+    session.add(address)
+    await session.flush()
+    await audit.record(session, scope, customer_id, "address_added", ["addresses"])
+    return address
+
+
+async def update_address(
+    session: AsyncSession,
+    scope: StoreScope,
+    customer_id: uuid.UUID,
+    address_id: uuid.UUID,
+    data: AddressUpdate,
+) -> CustomerAddress:
+    address = await get_address(session, scope, customer_id, address_id)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    for field in NOT_NULL:
+        if field in changes and changes[field] is None:
+            raise ValidationFailed.field(field, "must not be null")
+    _check_phone(changes.get("phone"), scope)
+    for field, value in changes.items():
+        setattr(address, field, value)
+    if changes.get("is_default") or (address.is_default and "type" in changes):
+        await _clear_default(session, scope, customer_id, address.type, keep=address.id)
+    await session.flush()
+    await audit.record(session, scope, customer_id, "address_updated", ["addresses"])
+    return address
+
+
+async def delete_address(
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, address_id: uuid.UUID
+) -> None:
+    address = await get_address(session, scope, customer_id, address_id)
+    await session.delete(address)
+    await session.flush()
+    await audit.record(session, scope, customer_id, "address_deleted", ["addresses"])
+
+
+def _check_phone(phone: str | None, scope: StoreScope) -> None:
+    if phone is None:
+        return
+    try:
+        parse_phone(phone, scope.country)
+    except ValueError as exc:
+        raise ValidationFailed.field("phone", str(exc)) from exc
+
+
+async def _clear_default(
+    session: AsyncSession,
+    scope: StoreScope,
+    customer_id: uuid.UUID,
+    address_type: str,
+    keep: uuid.UUID | None = None,
+) -> None:
+    statement = update(CustomerAddress).where(
+        CustomerAddress.store_id == scope.store_id,
+        CustomerAddress.customer_id == customer_id,
+        CustomerAddress.type == address_type,
+        CustomerAddress.is_default.is_(True),
+    )
+    if keep is not None:
+        statement = statement.where(CustomerAddress.id != keep)
+    await session.execute(
+        statement.values(is_default=False), execution_options={"synchronize_session": "fetch"}
+    )

@@ -1,0 +1,64 @@
+"""The ASGI application: every surface over one service layer."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from clientbook import __version__, logging
+from clientbook.accounts.endpoints import router as auth_router
+from clientbook.addresses.endpoints import router as addresses_router
+from clientbook.audit.endpoints import router as events_router
+from clientbook.customers.endpoints import router as customers_router
+from clientbook.kit import problem
+from clientbook.kit.db import Database
+from clientbook.kit.media import RequireJSON
+from clientbook.kit.middleware import BodyLimit, RequestContext
+from clientbook.ops.endpoints import router as ops_router
+from clientbook.settings import Settings, get_settings
+from clientbook.stores.endpoints import router as stores_router
+
+DESCRIPTION = """
+Each store's customer book. The canonical API lives under `/v1`; sign in at
+`POST /v1/auth/token` and send `Authorization: Bearer <access_token>`.
+Errors are RFC 9457 `application/problem+json`.
+"""
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.configure(settings.log_level, settings.log_json)
+    db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if database is None:
+            await db.dispose()
+
+    app = FastAPI(
+        title="Clientbook", version=__version__, description=DESCRIPTION, lifespan=lifespan
+    )
+    app.state.settings = settings
+    app.state.database = db
+    renderers = problem.Renderers()
+    app.state.renderers = renderers
+    problem.install(app, renderers)
+
+    for router in (
+        ops_router,
+        auth_router,
+        stores_router,
+        customers_router,
+        addresses_router,
+        events_router,
+    ):
+        app.include_router(router)
+
+    app.add_middleware(RequireJSON, prefix="/v1", renderers=renderers, form_paths=FORM_PATHS)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, renderers=renderers)
+    app.add_middleware(RequestContext)
+    return app
+
+
+FORM_PATHS = frozenset({"/v1/auth/token", "/v1/auth/refresh"})

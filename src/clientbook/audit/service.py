@@ -1,0 +1,52 @@
+"""Record and read customer events: who did what to which fields, never the values."""
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbook.kit.db import utcnow
+from clientbook.models import CustomerEvent
+from clientbook.stores.scope import StoreScope
+
+
+async def record(
+    session: AsyncSession,
+    scope: StoreScope,
+    customer_id: uuid.UUID,
+    action: str,
+    fields: Iterable[str] = (),
+) -> None:
+    session.add(
+        CustomerEvent(
+            store_id=scope.store_id,
+            customer_id=customer_id,
+            actor_user_id=scope.user_id,
+            action=action,
+            fields=sorted(fields),
+            at=utcnow(),
+        )
+    )
+
+
+async def events_of(
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, *, offset: int, limit: int
+) -> list[CustomerEvent]:
+    rows = await session.scalars(
+        select(CustomerEvent)
+        .where(CustomerEvent.store_id == scope.store_id, CustomerEvent.customer_id == customer_id)
+        .order_by(CustomerEvent.at.desc(), CustomerEvent.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def count_events(session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID) -> int:
+    total = await session.scalar(
+        select(func.count())
+        .select_from(CustomerEvent)
+        .where(CustomerEvent.store_id == scope.store_id, CustomerEvent.customer_id == customer_id)
+    )
+    return int(total or 0)

@@ -1,0 +1,1 @@
+"""Customers: the store's customer book (canonical API, service and queries)."""

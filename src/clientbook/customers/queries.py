@@ -1,0 +1,215 @@
+"""Customer list and search queries: one place for the SQL, including its dialect forms."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    TextClause,
+    and_,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbook.kit.contact import email_key, parse_phone, phone_digits
+from clientbook.kit.errors import ValidationFailed
+from clientbook.kit.pagination import decode_cursor, encode_cursor
+from clientbook.models import Customer
+from clientbook.stores.scope import StoreScope
+
+SORT_COLUMNS = {
+    "name": Customer.sort_name,
+    "email": Customer.email_key,
+    "created_at": Customer.created_at,
+    "updated_at": Customer.updated_at,
+    "is_active": Customer.is_active,
+}
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    q: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    is_active: bool | None = None
+    status: str | None = None
+    label: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Sort:
+    field: str = "created_at"
+    order: str = "desc"
+
+
+def _like_pattern(text_: str) -> str:
+    escaped = text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _contains(dialect: str, needle: str) -> ColumnElement[bool]:
+    """``search_text`` contains ``needle``: trigram-indexed on both backends."""
+    needle = needle.lower()
+    if dialect == "sqlite" and len(needle) >= 3:
+        phrase = '"' + needle.replace('"', '""') + '"'
+        return literal_column("customers.rowid").in_(
+            text("SELECT rowid FROM customers_fts WHERE customers_fts MATCH :phrase").bindparams(
+                phrase=phrase
+            )
+        )
+    return Customer.search_text.like(_like_pattern(needle), escape="\\")
+
+
+def _search(dialect: str, q: str) -> ColumnElement[bool]:
+    """Names, e-mail and card by substring; a phone number by its digits, however written."""
+    conditions = [_contains(dialect, q)]
+    digits = phone_digits(q).lstrip("0")
+    if len(digits) >= 3 and all(ch.isdigit() or ch in " +-()./" for ch in q.strip()):
+        conditions.append(_contains(dialect, digits))
+    return or_(*conditions)
+
+
+def _label(dialect: str, label: str) -> ColumnElement[bool]:
+    """``key`` or ``key:value``."""
+    key, has_value, value = label.partition(":")
+    wanted = {"key": key, "value": value} if has_value else {"key": key}
+    if dialect == "postgresql":
+        return type_coerce(Customer.labels, JSONB).contains([wanted])
+    clause = "json_extract(label.value, '$.key') = :label_key"
+    if has_value:
+        clause += " AND json_extract(label.value, '$.value') = :label_value"
+    exists_label = text(
+        f"EXISTS (SELECT 1 FROM json_each(customers.labels) AS label WHERE {clause})"  # noqa: S608
+    ).bindparams(**{"label_" + k: v for k, v in wanted.items()})
+    return _as_condition(exists_label)
+
+
+def _conditions(
+    scope: StoreScope, dialect: str, where: CustomerFilter
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Customer.store_id == scope.store_id]
+    if where.status == "deleted":
+        conditions.append(Customer.deleted_at.is_not(None))
+    else:
+        conditions.append(Customer.deleted_at.is_(None))
+        if where.status is not None:
+            conditions.append(Customer.status == where.status)
+    if where.q:
+        conditions.append(_search(dialect, where.q))
+    if where.email is not None:
+        conditions.append(Customer.email_key == email_key(where.email))
+    if where.phone is not None:
+        try:
+            e164 = parse_phone(where.phone, scope.country).e164
+        except ValueError as exc:
+            raise ValidationFailed.field("phone", str(exc)) from exc
+        conditions.append(Customer.phone_e164 == e164)
+    if where.name:
+        conditions.append(_contains(dialect, where.name))
+        conditions.append(
+            Customer.sort_name.like(_like_pattern(where.name.strip().lower()), escape="\\")
+        )
+    if where.is_active is not None:
+        conditions.append(Customer.is_active.is_(where.is_active))
+    if where.label:
+        conditions.append(_label(dialect, where.label))
+    for column, bound, op in (
+        (Customer.created_at, where.created_after, "ge"),
+        (Customer.created_at, where.created_before, "lt"),
+        (Customer.updated_at, where.updated_after, "ge"),
+        (Customer.updated_at, where.updated_before, "lt"),
+    ):
+        if bound is not None:
+            conditions.append(column >= bound if op == "ge" else column < bound)
+    return conditions
+
+
+def _ordered(statement: Select[Any], sort: Sort) -> Select[Any]:
+    column = SORT_COLUMNS[sort.field]
+    if sort.order == "asc":
+        return statement.order_by(column.asc(), Customer.id.asc())
+    return statement.order_by(column.desc(), Customer.id.desc())
+
+
+def _after(sort: Sort, cursor: str) -> ColumnElement[bool]:
+    column = SORT_COLUMNS[sort.field]
+    raw_value, raw_id = decode_cursor(cursor, 2)
+    try:
+        value = _cursor_value(sort.field, raw_value)
+        last_id = uuid.UUID(str(raw_id))
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed.field("cursor", "is not a cursor this API gave out") from exc
+    key = tuple_(column, Customer.id)
+    bound = tuple_(literal(value, column.type), literal(last_id, Customer.id.type))
+    return key > bound if sort.order == "asc" else key < bound
+
+
+def _cursor_value(field: str, raw: Any) -> Any:
+    if field in ("created_at", "updated_at"):
+        return datetime.fromisoformat(str(raw))
+    if field == "is_active":
+        if not isinstance(raw, bool):
+            raise ValueError("not a bool")
+        return raw
+    if not isinstance(raw, str):
+        raise ValueError("not a string")
+    return raw
+
+
+def cursor_of(customer: Customer, sort: Sort) -> str:
+    value = getattr(customer, SORT_COLUMNS[sort.field].key)
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    return encode_cursor([value, str(customer.id)])
+
+
+async def count_customers(session: AsyncSession, scope: StoreScope, where: CustomerFilter) -> int:
+    dialect = _dialect(session)
+    statement = (
+        select(func.count()).select_from(Customer).where(*_conditions(scope, dialect, where))
+    )
+    return int(await session.scalar(statement) or 0)
+
+
+async def find_customers(
+    session: AsyncSession,
+    scope: StoreScope,
+    where: CustomerFilter,
+    sort: Sort,
+    *,
+    limit: int,
+    offset: int = 0,
+    after: str | None = None,
+) -> list[Customer]:
+    dialect = _dialect(session)
+    conditions = _conditions(scope, dialect, where)
+    conditions.append(_after(sort, after) if after else true())
+    statement = _ordered(select(Customer).where(and_(*conditions)), sort)
+    rows = await session.scalars(statement.offset(offset).limit(limit))
+    return list(rows)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def _as_condition(clause: TextClause) -> ColumnElement[bool]:
+    """A boolean SQL fragment, typed as the condition it is."""
+    return clause.self_group()  # type: ignore[return-value]

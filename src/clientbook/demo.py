@@ -1,0 +1,132 @@
+"""The demo store that ``make run`` creates, and the CLI's store and staff helpers."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbook.accounts import service as accounts
+from clientbook.customers import service as customers
+from clientbook.customers.schemas import CustomerCreate
+from clientbook.kit.errors import NotFound
+from clientbook.models import Membership, Store, User
+from clientbook.settings import Settings
+from clientbook.stores import service as stores
+from clientbook.stores.schemas import StoreCreate
+from clientbook.stores.scope import Role, member_scope
+
+DEMO_CODE = "DEMO"
+DEMO_EMAIL = "owner@demo.clientbook.dev"
+
+DEMO_CUSTOMERS = [
+    {
+        "first_name": "Layla",
+        "last_name": "Hassan",
+        "email": "layla.hassan@example.com",
+        "phone": "+212 612 345 678",
+        "gender": "female",
+        "birth_date": "1992-05-12",
+    },
+    {
+        "first_name": "Jane",
+        "last_name": "Smith",
+        "email": "jane.smith@example.com",
+        "phone": "+1 212 555 1234",
+        "gender": "female",
+        "consents": {"agreement1": True, "email_marketing": True},
+    },
+    {
+        "first_name": "John",
+        "last_name": "Kowalski",
+        "email": "john.kowalski@example.com",
+        "phone": "+48 600 700 800",
+        "gender": "male",
+        "loyalty_card_number": "0000000001",
+        "labels": [{"key": "vip", "value": "gold"}],
+    },
+]
+
+
+async def create_store(
+    session: AsyncSession,
+    code: str,
+    name: str,
+    currency: str,
+    timezone: str,
+    country: str | None,
+    owner_email: str | None,
+) -> Store:
+    data = StoreCreate(code=code, name=name, currency=currency, timezone=timezone, country=country)
+    owner = await _user(session, owner_email) if owner_email else None
+    if owner is None:
+        store = Store(**data.model_dump())
+        session.add(store)
+        await session.flush()
+        return store
+    return await stores.create_store(session, owner.id, data)
+
+
+async def create_member(
+    session: AsyncSession, email: str, password: str, name: str | None, code: str, role: Role
+) -> None:
+    store = await session.scalar(select(Store).where(Store.code == code))
+    if store is None:
+        raise NotFound(f"no store with code {code}")
+    user = await accounts.find_user(session, email) or await accounts.create_user(
+        session, email=email, password=password, name=name
+    )
+    session.add(Membership(store_id=store.id, user_id=user.id, role=role))
+    await session.flush()
+
+
+async def _user(session: AsyncSession, email: str) -> User:
+    user = await accounts.find_user(session, email)
+    if user is None:
+        raise NotFound(f"no user {email}")
+    return user
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    store_id: str
+    email: str
+    token: str
+
+
+async def ensure_demo(session: AsyncSession, settings: Settings, password: str) -> DemoInfo:
+    user = await accounts.find_user(session, DEMO_EMAIL)
+    if user is None:
+        user = await accounts.create_user(
+            session, email=DEMO_EMAIL, password=password, name="Demo Owner"
+        )
+    store = await session.scalar(select(Store).where(Store.code == DEMO_CODE))
+    if store is None:
+        store = await stores.create_store(
+            session,
+            user.id,
+            StoreCreate(code=DEMO_CODE, name="Demo Store", currency="EUR", timezone="UTC"),
+        )
+        scope = await member_scope(session, store.id, user.id)
+        for fields in DEMO_CUSTOMERS:
+            await customers.create_customer(session, scope, CustomerCreate.model_validate(fields))
+    token = await accounts.issue_token_for(session, settings, user.id, timedelta(hours=24))
+    return DemoInfo(str(store.id), DEMO_EMAIL, token)
+
+
+def banner(info: DemoInfo, password: str) -> str:
+    return f"""
+Clientbook demo store DEMO is ready.
+
+  owner e-mail : {info.email}
+  password     : {password}
+  access token : {info.token}
+                 (valid 24 h; `clientbook token {info.email}` prints a new one)
+
+Try it:
+
+  curl -s http://127.0.0.1:8000/v1/stores/DEMO/customers \\
+    -H "Authorization: Bearer {info.token}"
+
+Swagger UI: http://127.0.0.1:8000/docs
+"""

@@ -1,0 +1,69 @@
+"""Request dependencies: what an endpoint needs, named in its signature."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbook.accounts.tokens import AccessClaims, read_access_token
+from clientbook.kit.db import Database
+from clientbook.kit.errors import Unauthorized
+from clientbook.models import User
+from clientbook.settings import Settings
+from clientbook.stores.scope import StoreScope, ensure_live_session, resolve_store_scope
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def get_session(
+    database: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
+    async with database.transaction() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send an access token: Authorization: Bearer <token>")
+    return token.strip()
+
+
+def get_claims(request: Request, settings: SettingsDep) -> AccessClaims:
+    return read_access_token(settings.jwt_secret, bearer_token(request))
+
+
+ClaimsDep = Annotated[AccessClaims, Depends(get_claims)]
+
+
+async def get_current_user(session: SessionDep, claims: ClaimsDep) -> User:
+    await ensure_live_session(session, claims)
+    return await session.get_one(User, claims.user_id)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_store_scope(
+    session: SessionDep,
+    claims: ClaimsDep,
+    store: Annotated[str, Path(description="The store's id or code", max_length=64)],
+) -> StoreScope:
+    return await resolve_store_scope(session, claims, store)
+
+
+StoreScopeDep = Annotated[StoreScope, Depends(get_store_scope)]

@@ -1,0 +1,1 @@
+"""Machinery shared by every domain: database, errors, pagination, HTTP helpers."""

@@ -1,0 +1,57 @@
+"""E-mail and phone rules shared by staff accounts and customers."""
+
+from dataclasses import dataclass
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+EMAIL_MAX_LENGTH = 254
+
+
+def email_key(email: str) -> str:
+    """The form two addresses are compared in: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def clean_email(value: str) -> str:
+    """Trim and validate an e-mail address; it is stored as given otherwise."""
+    email = value.strip()
+    if not email:
+        raise ValueError("must not be empty")
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise ValueError(f"must be at most {EMAIL_MAX_LENGTH} characters")
+    try:
+        validate_email(email, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        raise ValueError(f"is not a valid e-mail address: {exc}") from exc
+    return email
+
+
+@dataclass(frozen=True)
+class Phone:
+    given: str
+    e164: str
+
+
+def parse_phone(value: str, region: str | None = None) -> Phone:
+    """Validate a phone number in any common spelling and give its E.164 form.
+
+    A number without a leading ``+`` needs the store's country to be read.
+    """
+    given = value.strip()
+    if not given:
+        raise ValueError("must not be empty")
+    if len(given) > 64:
+        raise ValueError("must be at most 64 characters")
+    try:
+        number = phonenumbers.parse(given, region)
+    except phonenumbers.NumberParseException as exc:
+        hint = "" if region else " (use the international form, starting with +)"
+        raise ValueError(f"is not a valid phone number{hint}") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError("is not a valid phone number")
+    return Phone(given, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def phone_digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())

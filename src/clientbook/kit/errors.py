@@ -1,0 +1,82 @@
+"""Domain errors. Each knows its HTTP status; every surface renders them in its own format."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class ClientbookError(Exception):
+    """``keep_changes`` commits the request's transaction although the request fails
+    (a failed sign-in is counted, a reused refresh token revokes its session)."""
+
+    status_code = 400
+    title = "Bad Request"
+
+    def __init__(
+        self, detail: str, *, errors: list[FieldError] | None = None, keep_changes: bool = False
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.keep_changes = keep_changes
+
+
+class BadRequest(ClientbookError):
+    pass
+
+
+class Unauthorized(ClientbookError):
+    status_code = 401
+    title = "Unauthorized"
+
+
+class Forbidden(ClientbookError):
+    status_code = 403
+    title = "Forbidden"
+
+
+class NotFound(ClientbookError):
+    status_code = 404
+    title = "Not Found"
+
+
+class Conflict(ClientbookError):
+    status_code = 409
+    title = "Conflict"
+
+
+class PreconditionFailed(ClientbookError):
+    status_code = 412
+    title = "Precondition Failed"
+
+
+class PayloadTooLarge(ClientbookError):
+    status_code = 413
+    title = "Content Too Large"
+
+
+class UnsupportedMediaType(ClientbookError):
+    status_code = 415
+    title = "Unsupported Media Type"
+
+
+class ValidationFailed(ClientbookError):
+    status_code = 422
+    title = "Unprocessable Content"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> "ValidationFailed":
+        return cls(f"{field}: {message}", errors=[FieldError(field, message)])
+
+
+class TooManyRequests(ClientbookError):
+    status_code = 429
+    title = "Too Many Requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

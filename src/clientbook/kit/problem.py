@@ -1,0 +1,125 @@
+"""Error rendering. The canonical API speaks RFC 9457 problem+json; each compatibility
+surface registers its own renderer for its path prefix."""
+
+from collections.abc import Callable
+from http import HTTPStatus
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException
+
+from clientbook.kit.errors import (
+    BadRequest,
+    ClientbookError,
+    Conflict,
+    FieldError,
+    TooManyRequests,
+    ValidationFailed,
+)
+
+Renderer = Callable[[Request, ClientbookError], Response]
+
+log = structlog.get_logger("clientbook.errors")
+
+
+def problem_response(request: Request, error: ClientbookError) -> Response:
+    body: dict[str, object] = {
+        "type": "about:blank",
+        "title": error.title,
+        "status": error.status_code,
+        "detail": error.detail,
+        "instance": request.url.path,
+    }
+    if error.errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+    headers = {}
+    if isinstance(error, TooManyRequests):
+        headers["Retry-After"] = str(error.retry_after)
+    if error.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(
+        body, status_code=error.status_code, media_type="application/problem+json", headers=headers
+    )
+
+
+class Renderers:
+    """Picks the error renderer of the surface that owns the request's path."""
+
+    def __init__(self) -> None:
+        self._by_prefix: list[tuple[str, Renderer]] = []
+
+    def register(self, prefix: str, renderer: Renderer) -> None:
+        self._by_prefix.append((prefix, renderer))
+        self._by_prefix.sort(key=lambda item: len(item[0]), reverse=True)
+
+    def render(self, request: Request, error: ClientbookError) -> Response:
+        path = request.url.path
+        for prefix, renderer in self._by_prefix:
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return renderer(request, error)
+        return problem_response(request, error)
+
+
+def field_name(location: tuple[int | str, ...]) -> str:
+    """``("body", "company", "name")`` → ``company.name``; list indexes stay as numbers."""
+    parts = [str(part) for part in location]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def validation_error(exc: RequestValidationError) -> ClientbookError:
+    errors = exc.errors()
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return BadRequest("The request body is not valid JSON")
+    field_errors = [
+        FieldError(field_name(tuple(error.get("loc", ()))), _message(error)) for error in errors
+    ]
+    summary = "; ".join(f"{e.field}: {e.message}" for e in field_errors)
+    return ValidationFailed(summary or "The request is not valid", errors=field_errors)
+
+
+def _message(error: dict[str, object]) -> str:
+    message = str(error.get("msg", "is not valid"))
+    return message.removeprefix("Value error, ")
+
+
+def install(app: FastAPI, renderers: Renderers) -> None:
+    async def on_domain_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ClientbookError)
+        return renderers.render(request, exc)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return renderers.render(request, validation_error(exc))
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        error = ClientbookError(str(exc.detail))
+        error.status_code = exc.status_code
+        error.title = HTTPStatus(exc.status_code).phrase
+        response = renderers.render(request, error)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    async def on_stale(request: Request, exc: Exception) -> Response:
+        return renderers.render(
+            request, Conflict("The record was changed by another request; fetch it and retry")
+        )
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled_error", path=request.url.path)
+        error = ClientbookError("An unexpected error occurred")
+        error.status_code = 500
+        error.title = "Internal Server Error"
+        return renderers.render(request, error)
+
+    app.add_exception_handler(ClientbookError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(StaleDataError, on_stale)
+    app.add_exception_handler(Exception, on_unexpected)

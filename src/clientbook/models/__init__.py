@@ -1,0 +1,21 @@
+"""Every ORM model, in one package so Alembic sees all tables."""
+
+from clientbook.kit.db import Base
+from clientbook.models.accounts import AuthSession, LoginFailure, RefreshToken, User
+from clientbook.models.customers import Customer, CustomerAddress, CustomerEvent
+from clientbook.models.idempotency import IdempotencyRecord
+from clientbook.models.stores import Membership, Store
+
+__all__ = [
+    "AuthSession",
+    "Base",
+    "Customer",
+    "CustomerAddress",
+    "CustomerEvent",
+    "IdempotencyRecord",
+    "LoginFailure",
+    "Membership",
+    "RefreshToken",
+    "Store",
+    "User",
+]

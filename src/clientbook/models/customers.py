@@ -1,0 +1,162 @@
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clientbook.kit.db import Base, UTCDateTime
+from clientbook.models.types import CreatedAt, JSONType, UpdatedAt
+
+NOT_DELETED = text("deleted_at IS NULL")
+HAS_EMAIL = text("deleted_at IS NULL AND email_key <> ''")
+HAS_CARD = text("deleted_at IS NULL AND loyalty_card_number IS NOT NULL")
+
+
+class Customer(Base):
+    """A person or business in one store's customer book.
+
+    The ``*_key``, ``phone_e164``, ``sort_name`` and ``search_text`` columns are derived by
+    the service on every write so that uniqueness, search and sorting are index lookups.
+    ``search_text`` is indexed by the migrations only: a pg_trgm GIN index on PostgreSQL and
+    an FTS5 trigram table (``customers_fts``) on SQLite.
+    """
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        Index(
+            "uq_customers_store_id_email_key",
+            "store_id",
+            "email_key",
+            unique=True,
+            postgresql_where=HAS_EMAIL,
+            sqlite_where=HAS_EMAIL,
+        ),
+        Index(
+            "uq_customers_store_id_loyalty_card_number",
+            "store_id",
+            "loyalty_card_number",
+            unique=True,
+            postgresql_where=HAS_CARD,
+            sqlite_where=HAS_CARD,
+        ),
+        Index("ix_customers_store_id_created_at_id", "store_id", "created_at", "id"),
+        Index("ix_customers_store_id_updated_at_id", "store_id", "updated_at", "id"),
+        Index("ix_customers_store_id_sort_name_id", "store_id", "sort_name", "id"),
+        Index("ix_customers_store_id_email_key_id", "store_id", "email_key", "id"),
+        Index("ix_customers_store_id_phone_e164", "store_id", "phone_e164"),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    salutation: Mapped[str | None] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str | None] = mapped_column(String(64))
+    phone_e164: Mapped[str | None] = mapped_column(String(16))
+    fax: Mapped[str | None] = mapped_column(String(64))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))
+    website: Mapped[str | None] = mapped_column(String(255))
+    preferred_currency: Mapped[str | None] = mapped_column(String(3))
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    company_tax_id: Mapped[str | None] = mapped_column(String(64))
+    loyalty_card_number: Mapped[str | None] = mapped_column(String(64))
+    labels: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
+    consents: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSONType, default=dict)
+
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_price_list_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    level_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    pos_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    seller_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    sort_name: Mapped[str] = mapped_column(String(254), default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CustomerAddress(Base):
+    __tablename__ = "customer_addresses"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["store_id", "customer_id"],
+            ["customers.store_id", "customers.id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_customer_addresses_store_id_customer_id", "store_id", "customer_id"),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    type: Mapped[str] = mapped_column(String(16), default="both")
+    name: Mapped[str | None] = mapped_column(String(100))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    company: Mapped[str | None] = mapped_column(String(200))
+    street: Mapped[str | None] = mapped_column(String(200))
+    line1: Mapped[str | None] = mapped_column(String(200))
+    line2: Mapped[str | None] = mapped_column(String(200))
+    line3: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(100))
+    province: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(2))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
+
+
+class CustomerEvent(Base):
+    """Audit trail: who changed which fields of a customer, and when; never the values."""
+
+    __tablename__ = "customer_events"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["store_id", "customer_id"],
+            ["customers.store_id", "customers.id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_customer_events_store_id_customer_id_at", "store_id", "customer_id", "at"),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    action: Mapped[str] = mapped_column(String(32))
+    fields: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,65 @@
+"""Settings read from the environment (prefix ``CLIENTBOOK_``)."""
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLIENTBOOK_", extra="ignore")
+
+    env: Environment = Environment.development
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    storage_dir: Path | None = None
+    jwt_secret: str = ""
+    access_token_ttl_seconds: int = Field(default=3600, ge=60)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
+    log_level: str = "INFO"
+    log_json: bool = True
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    login_failure_window_seconds: int = Field(default=15 * 60, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'clientbook.sqlite3'}"
+        if self.storage_dir is None:
+            self.storage_dir = self.data_dir / "files"
+        if not self.jwt_secret:
+            if self.env is Environment.production:
+                raise ValueError("CLIENTBOOK_JWT_SECRET must be set in production")
+            self.jwt_secret = _development_secret(self.data_dir)
+        elif self.env is Environment.production and len(self.jwt_secret) < 32:
+            raise ValueError("CLIENTBOOK_JWT_SECRET must be at least 32 characters in production")
+        return self
+
+
+def _development_secret(data_dir: Path) -> str:
+    """A secret generated once and kept in the data dir, so tokens survive restarts."""
+    path = data_dir / "jwt-secret"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

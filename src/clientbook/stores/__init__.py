@@ -1,0 +1,1 @@
+"""Stores, their staff memberships, and the per-request store scope."""

@@ -1,0 +1,70 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import EmailStr, Field, StringConstraints
+
+from clientbook.kit.schemas import RequestBody, ResponseBody
+from clientbook.kit.validators import CountryCode, CurrencyCode, OptionalText, Text, TimezoneName
+from clientbook.stores.scope import Role
+
+StoreCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
+StoreName = Annotated[Text, Field(min_length=1, max_length=200)]
+PersonName = Annotated[OptionalText, Field(min_length=1, max_length=200)]
+
+
+class StoreCreate(RequestBody):
+    code: StoreCode
+    name: StoreName
+    currency: CurrencyCode = "EUR"
+    timezone: TimezoneName = "UTC"
+    country: CountryCode | None = None
+
+
+class StoreUpdate(RequestBody):
+    name: StoreName | None = None
+    currency: CurrencyCode | None = None
+    timezone: TimezoneName | None = None
+    country: CountryCode | None = None
+
+
+class StoreOut(ResponseBody):
+    id: uuid.UUID
+    code: str
+    name: str
+    currency: str
+    timezone: str
+    country: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class MyStoreOut(StoreOut):
+    role: Role
+
+
+class MemberCreate(RequestBody):
+    email: EmailStr
+    role: Role
+    name: PersonName = None
+    password: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=200,
+        description="Needed only when no account exists yet for this e-mail.",
+    )
+
+
+class MemberUpdate(RequestBody):
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class MemberOut(ResponseBody):
+    user_id: uuid.UUID
+    email: str
+    name: str | None
+    role: Role
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime

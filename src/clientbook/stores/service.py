@@ -1,0 +1,194 @@
+"""Use cases for stores and their staff memberships."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbook.accounts import service as accounts
+from clientbook.kit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from clientbook.kit.integrity import UniqueRule, unique_violations
+from clientbook.models import Membership, Store, User
+from clientbook.stores.schemas import MemberCreate, MemberUpdate, StoreCreate, StoreUpdate
+from clientbook.stores.scope import Role, StoreScope
+
+STORE_UNIQUES = [
+    UniqueRule(
+        "uq_stores_code", "stores", ("code",), "code", "a store with this code already exists"
+    )
+]
+MEMBER_UNIQUES = [
+    UniqueRule(
+        "pk_memberships",
+        "memberships",
+        ("store_id", "user_id"),
+        "email",
+        "this user is already a member of the store",
+    )
+]
+
+
+async def create_store(session: AsyncSession, owner_id: uuid.UUID, data: StoreCreate) -> Store:
+    """Create a store; its creator becomes its owner."""
+    store = Store(**data.model_dump())
+    session.add(store)
+    async with unique_violations(STORE_UNIQUES):
+        await session.flush()
+    session.add(Membership(store_id=store.id, user_id=owner_id, role=Role.owner))
+    await session.flush()
+    return store
+
+
+async def my_stores(session: AsyncSession, user_id: uuid.UUID) -> list[tuple[Store, str]]:
+    rows = await session.execute(
+        select(Store, Membership.role)
+        .join(Membership, Membership.store_id == Store.id)
+        .where(Membership.user_id == user_id, Membership.is_active.is_(True))
+        .order_by(Store.code)
+    )
+    return [(store, role) for store, role in rows.tuples()]
+
+
+async def get_store(session: AsyncSession, scope: StoreScope) -> Store:
+    return await session.get_one(Store, scope.store_id)
+
+
+async def update_store(session: AsyncSession, scope: StoreScope, data: StoreUpdate) -> Store:
+    scope.require(Role.admin)
+    store = await get_store(session, scope)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if value is None and field in ("name", "currency", "timezone"):
+            raise ValidationFailed.field(field, "must not be null")
+        setattr(store, field, value)
+    await session.flush()
+    return store
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: uuid.UUID
+    email: str
+    name: str | None
+    role: str
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+def _member(membership: Membership, user: User) -> Member:
+    return Member(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        role=membership.role,
+        is_active=membership.is_active,
+        created_at=membership.created_at,
+        updated_at=membership.updated_at,
+    )
+
+
+async def list_members(session: AsyncSession, scope: StoreScope) -> list[Member]:
+    rows = await session.execute(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.store_id == scope.store_id)
+        .order_by(User.email_key)
+    )
+    return [_member(membership, user) for membership, user in rows.tuples()]
+
+
+async def add_member(session: AsyncSession, scope: StoreScope, data: MemberCreate) -> Member:
+    """Add a staff member; a new e-mail gets an account with the given password."""
+    scope.require(Role.admin)
+    _check_may_grant(scope, data.role)
+    user = await accounts.find_user(session, data.email)
+    if user is None:
+        if data.password is None:
+            raise ValidationFailed.field("password", "is required for a new account")
+        user = await accounts.create_user(
+            session, email=data.email, password=data.password, name=data.name
+        )
+    membership = Membership(store_id=scope.store_id, user_id=user.id, role=data.role)
+    session.add(membership)
+    async with unique_violations(MEMBER_UNIQUES):
+        await session.flush()
+    return _member(membership, user)
+
+
+async def update_member(
+    session: AsyncSession, scope: StoreScope, user_id: uuid.UUID, data: MemberUpdate
+) -> Member:
+    scope.require(Role.admin)
+    membership, user = await _find_member(session, scope, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("role") is None:
+        changes.pop("role", None)
+    if changes.get("is_active") is None:
+        changes.pop("is_active", None)
+    _check_may_change(scope, membership, changes.get("role"))
+    stays_owner = changes.get("role", membership.role) == Role.owner and changes.get(
+        "is_active", membership.is_active
+    )
+    if not stays_owner:
+        await _keep_an_owner(session, scope, membership)
+    for field, value in changes.items():
+        setattr(membership, field, value)
+    await session.flush()
+    return _member(membership, user)
+
+
+async def remove_member(session: AsyncSession, scope: StoreScope, user_id: uuid.UUID) -> None:
+    scope.require(Role.admin)
+    membership, _user = await _find_member(session, scope, user_id)
+    _check_may_change(scope, membership, None)
+    await _keep_an_owner(session, scope, membership)
+    await session.delete(membership)
+    await session.flush()
+
+
+async def _find_member(
+    session: AsyncSession, scope: StoreScope, user_id: uuid.UUID
+) -> tuple[Membership, User]:
+    row = (
+        await session.execute(
+            select(Membership, User)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.store_id == scope.store_id, Membership.user_id == user_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound("Member not found")
+    membership, user = row
+    return membership, user
+
+
+def _check_may_grant(scope: StoreScope, role: Role) -> None:
+    if role is Role.owner and scope.role is not Role.owner:
+        raise Forbidden("Only an owner can grant the owner role")
+
+
+def _check_may_change(scope: StoreScope, membership: Membership, new_role: Role | None) -> None:
+    if membership.role == Role.owner and scope.role is not Role.owner:
+        raise Forbidden("Only an owner can change or remove an owner")
+    if new_role is not None:
+        _check_may_grant(scope, new_role)
+
+
+async def _keep_an_owner(session: AsyncSession, scope: StoreScope, membership: Membership) -> None:
+    """Refuse a change that would leave the store without an active owner."""
+    if membership.role != Role.owner or not membership.is_active:
+        return
+    owners = await session.scalars(
+        select(Membership.user_id)
+        .where(
+            Membership.store_id == scope.store_id,
+            Membership.role == Role.owner,
+            Membership.is_active.is_(True),
+        )
+        .with_for_update()  # two owners stepping down at once must not both succeed
+    )
+    if len(owners.all()) <= 1:
+        message = "the store's last owner cannot be removed, demoted or deactivated"
+        raise Conflict(message, errors=[FieldError("user_id", message)])
