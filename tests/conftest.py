@@ -1,14 +1,14 @@
 """Test fixtures: a real database built by migrations, on SQLite or PostgreSQL.
 
-``CLIENTBOOK_TEST_DATABASE_URL`` picks the database (empty: a fresh SQLite file). The
-PostgreSQL database is wiped at the start of the run. Tests don't share rows: each one
+``CLIENTBOOK_TEST_DATABASE_URL`` picks the database (empty: a fresh SQLite file). On
+PostgreSQL each run migrates a fresh database of its own. Tests don't share rows: each one
 makes its own stores and users, so requests commit for real, as in production.
 """
 
 import os
 import random
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -19,6 +19,7 @@ from clientbook.app import create_app
 from clientbook.kit.db import Database
 from clientbook.settings import Environment, Settings
 from tests.factories import Factory
+from tests.schema import create_test_database, drop_test_database
 
 
 def _database_url(tmp_dir: Path) -> str:
@@ -32,12 +33,11 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def database_url(data_dir: Path) -> str:
-    from tests.schema import fresh_schema
-
+def database_url(data_dir: Path) -> Iterator[str]:
     url = _database_url(data_dir)
-    fresh_schema(url)
-    return url
+    run_url = create_test_database(url)
+    yield run_url
+    drop_test_database(url, run_url)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from clientbook.kit.db import utcnow
 from clientbook.kit.errors import NotFound, PreconditionFailed
 from clientbook.kit.integrity import UniqueRule, unique_violations
 from clientbook.models import Customer
-from clientbook.stores.scope import StoreScope
+from clientbook.stores.scope import Role, StoreScope
 
 UNIQUES = [
     UniqueRule(
@@ -102,6 +102,7 @@ async def delete_customer(
     session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, *, if_match: int | None = None
 ) -> None:
     """Soft delete: the customer leaves lists and lookups but can be restored."""
+    scope.require(Role.admin)
     customer = await get_customer(session, scope, customer_id)
     check_version(customer, if_match)
     customer.deleted_at = utcnow()
@@ -112,6 +113,7 @@ async def delete_customer(
 async def restore_customer(
     session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID
 ) -> Customer:
+    scope.require(Role.admin)
     customer = await get_customer(session, scope, customer_id, deleted=True)
     if customer.deleted_at is None:
         return customer
@@ -126,6 +128,7 @@ async def set_active(
     session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, *, active: bool
 ) -> Customer:
     """Activation also lifts a block and ends the 'new' state; deactivation keeps the status."""
+    scope.require(Role.admin)
     customer = await get_customer(session, scope, customer_id)
     changed = {"is_active"} if customer.is_active != active else set()
     customer.is_active = active

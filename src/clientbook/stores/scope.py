@@ -7,8 +7,8 @@ takes one, so a query cannot forget which store it serves.
 
 import uuid
 from dataclasses import dataclass
-from typing import cast
 from enum import StrEnum
+from typing import cast
 
 from sqlalchemy import Exists, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
