@@ -6,10 +6,11 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook import demo as demo_data
@@ -41,8 +42,18 @@ def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         return asyncio.run(main())
     except ClientbookError as exc:
         fields = "".join(f"\n  {e.field}: {e.message}" for e in exc.errors)
-        typer.secho(f"error: {exc.detail}{fields}", err=True, fg=typer.colors.RED)
-        raise typer.Exit(1) from exc
+        _fail(f"{exc.detail}{fields}", exc)
+    except ValidationError as exc:
+        fields = "".join(
+            f"\n  {'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        _fail(f"invalid input{fields}", exc)
+
+
+def _fail(message: str, cause: Exception) -> NoReturn:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(1) from cause
 
 
 @app.command()
@@ -111,7 +122,7 @@ def create_user(
 @app.command()
 def token(
     email: str,
-    ttl: Annotated[int, typer.Option(help="Lifetime in seconds")] = 3600,
+    ttl: Annotated[int, typer.Option(min=60, help="Lifetime in seconds")] = 3600,
 ) -> None:
     """Print an access token for a user, for scripts."""
     settings = get_settings()

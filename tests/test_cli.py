@@ -1,0 +1,128 @@
+"""The `clientbook` command, as `make run` and an operator use it (always on SQLite)."""
+
+import asyncio
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from clientbook.app import create_app
+from clientbook.cli import app as cli
+from clientbook.settings import get_settings
+
+runner = CliRunner()
+
+
+def _request(method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """One request to an app on the CLI's database (these tests are synchronous)."""
+
+    async def send() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://cli") as client:
+            return await client.request(method, url, **kwargs)
+
+    return asyncio.run(send())
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("CLIENTBOOK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("CLIENTBOOK_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CLIENTBOOK_LOG_LEVEL", "WARNING")
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def _token_from(output: str) -> str:
+    match = re.search(r"access token : (\S+)", output)
+    assert match, output
+    return match.group(1)
+
+
+def test_demo_prints_credentials_token_and_a_working_curl(workdir: Path) -> None:
+    first = runner.invoke(cli, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "owner@demo.clientbook.dev" in first.output
+    assert "curl -s http://127.0.0.1:8000/v1/stores/DEMO/customers" in first.output
+    assert (workdir / "clientbook.sqlite3").exists()
+
+    second = runner.invoke(cli, ["demo"])  # idempotent: same store, same password
+    assert second.exit_code == 0, second.output
+    password = re.search(r"password\s+: (\S+)", first.output)
+    assert password
+    assert password.group(1) in second.output
+
+    headers = {"Authorization": f"Bearer {_token_from(second.output)}"}
+    response = _request("GET", "/v1/stores/DEMO/customers", headers=headers)
+    assert response.status_code == 200
+    assert response.json()["pagination"]["total"] == 3
+    login = _request(
+        "POST",
+        "/v1/auth/token",
+        json={"email": "owner@demo.clientbook.dev", "password": password.group(1)},
+    )
+    assert login.status_code == 200
+
+
+def test_create_store_user_and_token(workdir: Path) -> None:
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    made = runner.invoke(cli, ["create-store", "OPTIC1", "--name", "Optic One", "--country", "MA"])
+    assert made.exit_code == 0, made.output
+    user = runner.invoke(
+        cli,
+        [
+            "create-user",
+            "seller@optic.example",
+            "--store",
+            "OPTIC1",
+            "--role",
+            "seller",
+            "--password-stdin",
+        ],
+        input="long enough password\n",
+    )
+    assert user.exit_code == 0, user.output
+    token = runner.invoke(cli, ["token", "seller@optic.example"])
+    assert token.exit_code == 0, token.output
+
+    headers = {"Authorization": f"Bearer {token.output.strip()}"}
+    store = _request("GET", "/v1/stores/OPTIC1", headers=headers)
+    assert store.status_code == 200
+    assert store.json()["country"] == "MA"
+    login = _request(
+        "POST",
+        "/v1/auth/token",
+        data={"username": "seller@optic.example", "password": "long enough password"},
+    )
+    assert login.status_code == 200
+
+
+def test_cli_errors_are_clean_messages(workdir: Path) -> None:
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    unknown = runner.invoke(cli, ["token", "nobody@example.com"])
+    assert unknown.exit_code == 1
+    assert "no active user nobody@example.com" in unknown.output
+    bad = runner.invoke(cli, ["create-store", "X1", "--name", "X", "--currency", "EURO"])
+    assert bad.exit_code == 1
+    assert "currency" in bad.output
+    no_store = runner.invoke(
+        cli,
+        ["create-user", "a@example.com", "--store", "NOPE", "--password-stdin"],
+        input="long enough password\n",
+    )
+    assert no_store.exit_code == 1
+    assert "no store with code NOPE" in no_store.output
+
+
+def test_production_refuses_to_start_without_a_secret(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLIENTBOOK_ENV", "production")
+    monkeypatch.delenv("CLIENTBOOK_JWT_SECRET", raising=False)
+    with pytest.raises(ValueError, match="CLIENTBOOK_JWT_SECRET"):
+        get_settings()
