@@ -10,11 +10,13 @@ from clientbook.accounts.endpoints import router as auth_router
 from clientbook.addresses.endpoints import router as addresses_router
 from clientbook.audit.endpoints import router as events_router
 from clientbook.customers.endpoints import router as customers_router
+from clientbook.groups.endpoints import router as groups_router
 from clientbook.kit import problem
 from clientbook.kit.db import Database
 from clientbook.kit.media import RequireJSON
 from clientbook.kit.middleware import BodyLimit, RequestContext
 from clientbook.ops.endpoints import router as ops_router
+from clientbook.pricing.endpoints import router as pricing_router
 from clientbook.settings import Settings, get_settings
 from clientbook.stores.endpoints import router as stores_router
 
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         customers_router,
         addresses_router,
         events_router,
+        pricing_router,
+        groups_router,
     ):
         app.include_router(router)
 

@@ -2,6 +2,7 @@
 
 from clientbook.kit.db import Base
 from clientbook.models.accounts import AuthSession, LoginFailure, RefreshToken, User
+from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
 from clientbook.models.customers import Customer, CustomerAddress, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
 from clientbook.models.stores import Membership, Store
@@ -12,9 +13,12 @@ __all__ = [
     "Customer",
     "CustomerAddress",
     "CustomerEvent",
+    "CustomerGroup",
+    "GroupMember",
     "IdempotencyRecord",
     "LoginFailure",
     "Membership",
+    "PriceList",
     "RefreshToken",
     "Store",
     "User",

@@ -36,6 +36,9 @@ class Customer(Base):
 
     __tablename__ = "customers"
     __table_args__ = (
+        ForeignKeyConstraint(
+            ["store_id", "default_price_list_id"], ["price_lists.store_id", "price_lists.id"]
+        ),
         Index(
             "uq_customers_store_id_email_key",
             "store_id",

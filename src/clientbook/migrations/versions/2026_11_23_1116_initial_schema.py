@@ -1,4 +1,4 @@
-"""Initial schema: stores, staff accounts, customers, addresses, audit events
+"""Initial schema: stores, staff, customers, addresses, events, price lists, groups
 
 Revision ID: 7dde9b72ad27
 Revises:
@@ -117,6 +117,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_auth_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "price_lists",
+        sa.Column("store_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["store_id"],
+            ["stores.id"],
+            name=op.f("fk_price_lists_store_id_stores"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("store_id", "id", name=op.f("pk_price_lists")),
+    )
+    op.create_table(
         "customers",
         sa.Column("store_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -175,6 +192,11 @@ def upgrade() -> None:
             ["stores.id"],
             name=op.f("fk_customers_store_id_stores"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["store_id", "default_price_list_id"],
+            ["price_lists.store_id", "price_lists.id"],
+            name=op.f("fk_customers_store_id_default_price_list_id_price_lists"),
         ),
         sa.PrimaryKeyConstraint("store_id", "id", name=op.f("pk_customers")),
     )
@@ -257,6 +279,53 @@ def upgrade() -> None:
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_memberships_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "customer_groups",
+        sa.Column("store_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["store_id"],
+            ["stores.id"],
+            name=op.f("fk_customer_groups_store_id_stores"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("store_id", "id", name=op.f("pk_customer_groups")),
+    )
+    op.create_index(
+        "uq_customer_groups_store_id_code", "customer_groups", ["store_id", "code"], unique=True
+    )
+    op.create_table(
+        "customer_group_members",
+        sa.Column("store_id", sa.Uuid(), nullable=False),
+        sa.Column("group_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["store_id", "group_id"],
+            ["customer_groups.store_id", "customer_groups.id"],
+            name=op.f("fk_customer_group_members_store_id_group_id_customer_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["store_id", "customer_id"],
+            ["customers.store_id", "customers.id"],
+            name=op.f("fk_customer_group_members_store_id_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "store_id", "group_id", "customer_id", name=op.f("pk_customer_group_members")
+        ),
+    )
+    op.create_index(
+        "ix_customer_group_members_store_id_customer_id",
+        "customer_group_members",
+        ["store_id", "customer_id"],
+    )
     op.create_table(
         "customer_addresses",
         sa.Column("store_id", sa.Uuid(), nullable=False),
@@ -358,6 +427,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_customer_addresses_store_id_customer_id")
 
     op.drop_table("customer_addresses")
+    op.drop_table("customer_group_members")
+    op.drop_table("customer_groups")
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_memberships_user_id"))
 
@@ -382,6 +453,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_customers_store_id_created_at_id")
 
     op.drop_table("customers")
+    op.drop_table("price_lists")
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auth_sessions_user_id"))
 

@@ -1,0 +1,1 @@
+"""Customer groups and their members."""

@@ -1,0 +1,1 @@
+"""Price lists, and the default price list of a customer."""
