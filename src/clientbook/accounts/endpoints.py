@@ -8,10 +8,10 @@ from pydantic import BaseModel, ValidationError
 
 from clientbook.accounts import service
 from clientbook.accounts.schemas import PasswordLogin, RefreshRequest, TokenOut
-from clientbook.deps import ClaimsDep, SessionDep, SettingsDep
-from clientbook.kit.errors import UnsupportedMediaType
+from clientbook.deps import ClaimsDep, CurrentUser, SessionDep, SettingsDep
+from clientbook.kit.errors import UnsupportedMediaType, ValidationFailed
 from clientbook.kit.problem import validation_error
-from clientbook.kit.requests import read_json_or_form
+from clientbook.kit.requests import is_json, media_type, read_json_or_form
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -38,24 +38,37 @@ _TOKEN_BODY = {
 }
 
 
-async def _parse(request: Request, model: type[Body], form_aliases: dict[str, str]) -> Body:
+async def _parse(
+    request: Request, model: type[Body], grant_type: str, form_aliases: dict[str, str]
+) -> Body:
+    """Read a JSON or form body; errors name the fields as the client sent them."""
     raw = await read_json_or_form(request)
     if raw is None:
-        raise UnsupportedMediaType("Send application/json or application/x-www-form-urlencoded")
+        if not is_json(media_type(request)):
+            raise UnsupportedMediaType("Send application/json or application/x-www-form-urlencoded")
+        raw = {}  # an empty JSON body, or JSON null: every field is missing
     if not isinstance(raw, dict):
         raw = {"body": raw}
-    data: dict[str, Any] = {form_aliases.get(k, k): v for k, v in raw.items()}
-    data.pop("grant_type", None)
+    aliases = form_aliases if media_type(request) == "application/x-www-form-urlencoded" else {}
+    data: dict[str, Any] = {aliases.get(k, k): v for k, v in raw.items()}
+    given_grant = data.pop("grant_type", None)
+    if given_grant is not None and given_grant != grant_type:
+        raise ValidationFailed.field("grant_type", f"must be {grant_type!r}")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(RequestValidationError(exc.errors())) from exc
+        names = {field: given for given, field in aliases.items()}
+        errors = [
+            {**error, "loc": tuple(names.get(str(part), part) for part in error["loc"])}
+            for error in exc.errors()
+        ]
+        raise validation_error(RequestValidationError(errors)) from exc
 
 
 @router.post("/token", response_model=TokenOut, openapi_extra=_TOKEN_BODY)
 async def issue_token(request: Request, session: SessionDep, settings: SettingsDep) -> TokenOut:
     """Sign in with e-mail and password (JSON, or an OAuth2 password form)."""
-    body = await _parse(request, PasswordLogin, {"username": "email"})
+    body = await _parse(request, PasswordLogin, "password", {"username": "email"})
     ip = request.client.host if request.client else "unknown"
     pair = await service.login(session, settings, email=body.email, password=body.password, ip=ip)
     return TokenOut(**pair.__dict__)
@@ -64,13 +77,13 @@ async def issue_token(request: Request, session: SessionDep, settings: SettingsD
 @router.post("/refresh", response_model=TokenOut)
 async def refresh_token(request: Request, session: SessionDep, settings: SettingsDep) -> TokenOut:
     """Trade a refresh token for a new token pair; each refresh token works once."""
-    body = await _parse(request, RefreshRequest, {})
+    body = await _parse(request, RefreshRequest, "refresh_token", {})
     pair = await service.refresh(session, settings, body.refresh_token)
     return TokenOut(**pair.__dict__)
 
 
 @router.post("/logout", status_code=204)
-async def logout(session: SessionDep, claims: ClaimsDep) -> Response:
+async def logout(session: SessionDep, claims: ClaimsDep, _user: CurrentUser) -> Response:
     """End the session of this access token, and its refresh tokens with it."""
     await service.logout(session, claims)
     return Response(status_code=204)

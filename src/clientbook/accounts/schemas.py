@@ -9,7 +9,8 @@ class PasswordLogin(RequestBody):
 
 
 class RefreshRequest(RequestBody):
-    refresh_token: str = Field(min_length=1, max_length=200)
+    # Generous: a token of the wrong kind is an invalid token (401), not a malformed body.
+    refresh_token: str = Field(min_length=1, max_length=4096)
 
 
 class TokenOut(ResponseBody):

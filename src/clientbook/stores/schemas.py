@@ -2,13 +2,27 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
 from clientbook.kit.schemas import RequestBody, ResponseBody
 from clientbook.kit.validators import CountryCode, CurrencyCode, OptionalText, Text, TimezoneName
 from clientbook.stores.scope import Role
 
-StoreCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
+
+def _not_a_uuid(code: str) -> str:
+    """A store is named by its id or its code, so a code must not read as an id."""
+    try:
+        uuid.UUID(code)
+    except ValueError:
+        return code
+    raise ValueError("must not look like a store id (a UUID)")
+
+
+StoreCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"),
+    AfterValidator(_not_a_uuid),
+]
 StoreName = Annotated[Text, Field(min_length=1, max_length=200)]
 PersonName = Annotated[OptionalText, Field(min_length=1, max_length=200)]
 

@@ -48,7 +48,7 @@ async def my_stores(session: AsyncSession, user_id: uuid.UUID) -> list[tuple[Sto
         .where(Membership.user_id == user_id, Membership.is_active.is_(True))
         .order_by(Store.code)
     )
-    return [(store, role) for store, role in rows.tuples()]
+    return [(store, role) for store, role in rows]
 
 
 async def get_store(session: AsyncSession, scope: StoreScope) -> Store:
@@ -96,7 +96,7 @@ async def list_members(session: AsyncSession, scope: StoreScope) -> list[Member]
         .where(Membership.store_id == scope.store_id)
         .order_by(User.email_key)
     )
-    return [_member(membership, user) for membership, user in rows.tuples()]
+    return [_member(membership, user) for membership, user in rows]
 
 
 async def add_member(session: AsyncSession, scope: StoreScope, data: MemberCreate) -> Member:
@@ -120,13 +120,12 @@ async def add_member(session: AsyncSession, scope: StoreScope, data: MemberCreat
 async def update_member(
     session: AsyncSession, scope: StoreScope, user_id: uuid.UUID, data: MemberUpdate
 ) -> Member:
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if value is None:  # leave a field out to keep it; null is not a role or a state
+            raise ValidationFailed.field(field, "must not be null")
     scope.require(Role.admin)
     membership, user = await _find_member(session, scope, user_id)
-    changes = data.model_dump(exclude_unset=True)
-    if changes.get("role") is None:
-        changes.pop("role", None)
-    if changes.get("is_active") is None:
-        changes.pop("is_active", None)
     _check_may_change(scope, membership, changes.get("role"))
     stays_owner = changes.get("role", membership.role) == Role.owner and changes.get(
         "is_active", membership.is_active
@@ -187,6 +186,7 @@ async def _keep_an_owner(session: AsyncSession, scope: StoreScope, membership: M
             Membership.role == Role.owner,
             Membership.is_active.is_(True),
         )
+        .order_by(Membership.user_id)  # one lock order, so two such requests never deadlock
         .with_for_update()  # two owners stepping down at once must not both succeed
     )
     if len(owners.all()) <= 1:
