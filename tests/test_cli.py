@@ -60,7 +60,8 @@ def test_demo_prints_credentials_token_and_a_working_curl(workdir: Path) -> None
     headers = {"Authorization": f"Bearer {_token_from(second.output)}"}
     response = _request("GET", "/v1/stores/DEMO/customers", headers=headers)
     assert response.status_code == 200
-    assert response.json()["pagination"]["total"] == 3
+    # the three demo customers, and the store itself (Jethings' store-as-customer)
+    assert response.json()["pagination"]["total"] == 4
     login = _request(
         "POST",
         "/v1/auth/token",

@@ -10,15 +10,22 @@ from clientbook.accounts.endpoints import router as auth_router
 from clientbook.addresses.endpoints import router as addresses_router
 from clientbook.audit.endpoints import router as events_router
 from clientbook.customers.endpoints import router as customers_router
+from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
 from clientbook.kit import problem
 from clientbook.kit.db import Database
 from clientbook.kit.media import RequireJSON
 from clientbook.kit.middleware import BodyLimit, RequestContext
+from clientbook.kit.storage import storage_from_url
 from clientbook.ops.endpoints import router as ops_router
+from clientbook.optics.endpoints import router as optics_router
 from clientbook.pricing.endpoints import router as pricing_router
 from clientbook.settings import Settings, get_settings
 from clientbook.stores.endpoints import router as stores_router
+from clientbook.surfaces.jethings import errors as jethings_errors
+from clientbook.surfaces.jethings.routes import router as jethings_router
+from clientbook.surfaces.joptic import errors as joptic_errors
+from clientbook.surfaces.joptic.routes import router as joptic_router
 
 DESCRIPTION = """
 Each store's customer book. The canonical API lives under `/v1`; sign in at
@@ -43,6 +50,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = db
+    app.state.storage = storage_from_url(settings.storage_url)
     renderers = problem.Renderers()
     app.state.renderers = renderers
     problem.install(app, renderers)
@@ -56,11 +64,22 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         events_router,
         pricing_router,
         groups_router,
+        files_router,
+        optics_router,
+        joptic_router,
+        jethings_router,
     ):
         app.include_router(router)
+    renderers.register("/customer", joptic_errors.render)
+    renderers.register("/customers", jethings_errors.render)
 
     app.add_middleware(RequireJSON, prefix="/v1", renderers=renderers, form_paths=FORM_PATHS)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, renderers=renderers)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        multipart_max_bytes=settings.max_multipart_bytes,
+        renderers=renderers,
+    )
     app.add_middleware(RequestContext)
     return app
 

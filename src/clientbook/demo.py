@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.accounts import service as accounts
+from clientbook.customers import links
 from clientbook.customers import service as customers
 from clientbook.customers.schemas import CustomerCreate
 from clientbook.kit.errors import NotFound
@@ -73,11 +74,16 @@ async def create_member(
     store = await session.scalar(select(Store).where(Store.code == code))
     if store is None:
         raise NotFound(f"no store with code {code}")
-    user = await accounts.find_user(session, email) or await accounts.create_user(
-        session, email=email, password=password, name=name
-    )
+    user = await accounts.find_user(session, email)
+    signed_up = user is None
+    if user is None:
+        user = await accounts.create_user(session, email=email, password=password, name=name)
     session.add(Membership(store_id=store.id, user_id=user.id, role=role))
     await session.flush()
+    if signed_up:
+        await links.create_customer_for_user(
+            session, await member_scope(session, store.id, user.id), user
+        )
 
 
 async def _user(session: AsyncSession, email: str) -> User:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.accounts.tokens import AccessClaims, read_access_token
 from clientbook.kit.db import Database
 from clientbook.kit.errors import Unauthorized
+from clientbook.kit.storage import Storage
 from clientbook.models import User
 from clientbook.settings import Settings
 from clientbook.stores.scope import StoreScope, ensure_live_session, resolve_store_scope
@@ -31,7 +32,13 @@ async def get_session(
         yield session
 
 
+def get_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
 # scope="function": commit before the response is sent, so a failed commit is never a 2xx.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 

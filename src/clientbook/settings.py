@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     storage_dir: Path | None = None
+    storage_url: str = ""
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_upload_files: int = Field(default=20, ge=1)
+    max_multipart_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     jwt_secret: str = ""
     access_token_ttl_seconds: int = Field(default=3600, ge=60)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
@@ -39,6 +43,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'clientbook.sqlite3'}"
         if self.storage_dir is None:
             self.storage_dir = self.data_dir / "files"
+        if not self.storage_url:
+            self.storage_url = f"file://{self.storage_dir.resolve()}"
         if not self.jwt_secret:
             if self.env is Environment.production:
                 raise ValueError("CLIENTBOOK_JWT_SECRET must be set in production")

@@ -5,12 +5,20 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from clientbook.kit.schemas import RequestBody, ResponseBody
-from clientbook.kit.validators import CountryCode, OptionalText
+from clientbook.kit.validators import (
+    CountryCode,
+    OptionalText20,
+    OptionalText64,
+    OptionalText100,
+    OptionalText200,
+)
 
 AddressType = Literal["billing", "shipping", "both"]
-Line = Annotated[OptionalText, Field(min_length=1, max_length=200)]
-Short = Annotated[OptionalText, Field(min_length=1, max_length=100)]
-PostalCode = Annotated[OptionalText, Field(min_length=1, max_length=20)]
+
+Line = OptionalText200
+Short = OptionalText100
+PostalCode = OptionalText20
+PhoneText = OptionalText64
 
 
 class AddressFields(RequestBody):
@@ -26,7 +34,7 @@ class AddressFields(RequestBody):
     city: Short = None
     province: Short = None
     country: CountryCode | None = None
-    phone: Annotated[str, Field(max_length=64)] | None = None
+    phone: PhoneText = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
 

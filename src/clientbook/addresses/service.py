@@ -11,7 +11,7 @@ from clientbook.audit import service as audit
 from clientbook.customers.service import get_customer
 from clientbook.kit.contact import parse_phone
 from clientbook.kit.errors import NotFound, ValidationFailed
-from clientbook.models import CustomerAddress
+from clientbook.models import Customer, CustomerAddress
 from clientbook.stores.scope import StoreScope
 
 NOT_NULL = ("type", "is_default")
@@ -47,9 +47,10 @@ async def add_address(
 ) -> CustomerAddress:
     await get_customer(session, scope, customer_id)
     values = data.model_dump()
-    _check_phone(values.get("phone"), scope)
+    _check_phone(values["phone"], values["country"] or scope.country)
     address = CustomerAddress(store_id=scope.store_id, customer_id=customer_id, **values)
     if address.is_default:
+        await _lock_customer(session, scope, customer_id)
         await _clear_default(session, scope, customer_id, address.type)
     session.add(address)
     await session.flush()
@@ -64,15 +65,23 @@ async def update_address(
     address_id: uuid.UUID,
     data: AddressUpdate,
 ) -> CustomerAddress:
-    address = await get_address(session, scope, customer_id, address_id)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     for field in NOT_NULL:
         if field in changes and changes[field] is None:
             raise ValidationFailed.field(field, "must not be null")
-    _check_phone(changes.get("phone"), scope)
-    for field, value in changes.items():
-        setattr(address, field, value)
-    if changes.get("is_default") or (address.is_default and "type" in changes):
+    if "is_default" in changes or "type" in changes:
+        # Lock before anything is written: a row written first and the lock awaited after
+        # would deadlock with a request that holds the lock and clears that row's default.
+        await _lock_customer(session, scope, customer_id)
+    address = await get_address(session, scope, customer_id, address_id)
+    if changes.get("phone") is not None:
+        _check_phone(changes["phone"], changes.get("country", address.country) or scope.country)
+    changed = {field for field, value in changes.items() if getattr(address, field) != value}
+    if not changed:
+        return address
+    for field in changed:
+        setattr(address, field, changes[field])
+    if address.is_default and changed & {"is_default", "type"}:
         await _clear_default(session, scope, customer_id, address.type, keep=address.id)
     await session.flush()
     await audit.record(session, scope, customer_id, "address_updated", ["addresses"])
@@ -88,13 +97,25 @@ async def delete_address(
     await audit.record(session, scope, customer_id, "address_deleted", ["addresses"])
 
 
-def _check_phone(phone: str | None, scope: StoreScope) -> None:
+def _check_phone(phone: str | None, region: str | None) -> None:
+    """A number without ``+`` is read in the address's country, else the store's."""
     if phone is None:
         return
     try:
-        parse_phone(phone, scope.country)
+        parse_phone(phone, region)
     except ValueError as exc:
         raise ValidationFailed.field("phone", str(exc)) from exc
+
+
+async def _lock_customer(session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID) -> None:
+    """Serialize changes of a customer's default addresses: two requests that each set a
+    default would otherwise both clear the old one and both insert theirs (PostgreSQL;
+    SQLite runs one writer at a time anyway)."""
+    await session.execute(
+        select(Customer.id)
+        .where(Customer.store_id == scope.store_id, Customer.id == customer_id)
+        .with_for_update(key_share=True)
+    )
 
 
 async def _clear_default(

@@ -19,7 +19,7 @@ async def list_events(
     customer_id: uuid.UUID,
     session: SessionDep,
     scope: StoreScopeDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> dict[str, Any]:
     """Who changed which fields of this customer and when, newest first."""

@@ -53,7 +53,7 @@ async def create_customer(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Add a customer. A retry with the same ``Idempotency-Key`` and body gets the same answer."""
-    body_hash = idempotency.request_hash(data.model_dump_json(exclude_unset=True))
+    body_hash = idempotency.request_hash(data.model_dump_json(include=data.model_fields_set))
     if idempotency_key:
         replayed = await idempotency.replay(session, scope, idempotency_key, body_hash)
         if replayed is not None:

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from clientbook.kit.contact import Phone, email_key, parse_phone, phone_digits
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import FieldError, ValidationFailed
@@ -10,6 +12,16 @@ from clientbook.models import Customer
 IDENTIFYING = ("first_name", "last_name", "display_name", "email", "phone")
 NOT_NULL = ("status",)
 CLEARED_TO_EMPTY = {"labels": list, "preferences": dict, "metadata": dict}
+
+
+def given_fields(data: BaseModel, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The fields the client sent, each with its full value.
+
+    ``model_dump(exclude_unset=True)`` would also drop defaults inside nested objects (a
+    label sent without ``value``), so only the top level is filtered here.
+    """
+    full = data.model_dump(mode="python")
+    return {name: full[name] for name in data.model_fields_set if name not in exclude}
 
 
 def apply_changes(customer: Customer, changes: dict[str, Any], region: str | None) -> set[str]:

@@ -1,8 +1,9 @@
 """Customer list and search queries: one place for the SQL, including its dialect forms."""
 
+import contextlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -77,12 +78,16 @@ def _contains(dialect: str, needle: str) -> ColumnElement[bool]:
     return Customer.search_text.like(_like_pattern(needle), escape="\\")
 
 
-def _search(dialect: str, q: str) -> ColumnElement[bool]:
+def _search(dialect: str, q: str, region: str | None) -> ColumnElement[bool]:
     """Names, e-mail and card by substring; a phone number by its digits, however written."""
     conditions = [_contains(dialect, q)]
     digits = phone_digits(q).lstrip("0")
     if len(digits) >= 3 and all(ch.isdigit() or ch in " +-()./" for ch in q.strip()):
         conditions.append(_contains(dialect, digits))
+        # A whole number in the store's national form, whatever its trunk prefix ("8 912..."
+        # in Russia, "06 30..." in Hungary), is found by its E.164 form.
+        with contextlib.suppress(ValueError):
+            conditions.append(Customer.phone_e164 == parse_phone(q, region).e164)
     return or_(*conditions)
 
 
@@ -111,8 +116,9 @@ def _conditions(
         conditions.append(Customer.deleted_at.is_(None))
         if where.status is not None:
             conditions.append(Customer.status == where.status)
-    if where.q:
-        conditions.append(_search(dialect, where.q))
+    q = (where.q or "").strip()
+    if q:
+        conditions.append(_search(dialect, q, scope.country))
     if where.email is not None:
         conditions.append(Customer.email_key == email_key(where.email))
     if where.phone is not None:
@@ -121,11 +127,10 @@ def _conditions(
         except ValueError as exc:
             raise ValidationFailed.field("phone", str(exc)) from exc
         conditions.append(Customer.phone_e164 == e164)
-    if where.name:
-        conditions.append(_contains(dialect, where.name))
-        conditions.append(
-            Customer.sort_name.like(_like_pattern(where.name.strip().lower()), escape="\\")
-        )
+    name = (where.name or "").strip()
+    if name:
+        conditions.append(_contains(dialect, name))
+        conditions.append(Customer.sort_name.like(_like_pattern(name.lower()), escape="\\"))
     if where.is_active is not None:
         conditions.append(Customer.is_active.is_(where.is_active))
     if where.label:
@@ -137,8 +142,14 @@ def _conditions(
         (Customer.updated_at, where.updated_before, "lt"),
     ):
         if bound is not None:
+            bound = _as_utc(bound)
             conditions.append(column >= bound if op == "ge" else column < bound)
     return conditions
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """A time given without an offset is read as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _ordered(statement: Select[Any], sort: Sort) -> Select[Any]:
@@ -150,7 +161,11 @@ def _ordered(statement: Select[Any], sort: Sort) -> Select[Any]:
 
 def _after(sort: Sort, cursor: str) -> ColumnElement[bool]:
     column = SORT_COLUMNS[sort.field]
-    raw_value, raw_id = decode_cursor(cursor, 2)
+    ordering, raw_value, raw_id = decode_cursor(cursor, 3)
+    if ordering != _ordering(sort):
+        raise ValidationFailed.field(
+            "cursor", "belongs to another sort order; keep sort and order while walking"
+        )
     try:
         value = _cursor_value(sort.field, raw_value)
         last_id = uuid.UUID(str(raw_id))
@@ -163,7 +178,12 @@ def _after(sort: Sort, cursor: str) -> ColumnElement[bool]:
 
 def _cursor_value(field: str, raw: Any) -> Any:
     if field in ("created_at", "updated_at"):
-        return datetime.fromisoformat(str(raw))
+        if not isinstance(raw, str):
+            raise ValueError("not a timestamp")
+        moment = datetime.fromisoformat(raw)
+        if moment.tzinfo is None:  # cursor_of always writes the offset
+            raise ValueError("no time zone")
+        return moment
     if field == "is_active":
         if not isinstance(raw, bool):
             raise ValueError("not a bool")
@@ -177,7 +197,12 @@ def cursor_of(customer: Customer, sort: Sort) -> str:
     value = getattr(customer, SORT_COLUMNS[sort.field].key)
     if isinstance(value, datetime):
         value = value.isoformat()
-    return encode_cursor([value, str(customer.id)])
+    return encode_cursor([_ordering(sort), value, str(customer.id)])
+
+
+def _ordering(sort: Sort) -> str:
+    """Which walk a cursor belongs to: its position means nothing in another order."""
+    return f"{sort.field}:{sort.order}"
 
 
 async def count_customers(session: AsyncSession, scope: StoreScope, where: CustomerFilter) -> int:

@@ -9,11 +9,17 @@ from pydantic import AfterValidator, AnyHttpUrl, Field, StringConstraints
 
 from clientbook.kit.contact import clean_email
 from clientbook.kit.schemas import RequestBody, ResponseBody
-from clientbook.kit.validators import CurrencyCode, OptionalText, PastDate
+from clientbook.kit.validators import (
+    CurrencyCode,
+    OptionalText64,
+    OptionalText100,
+    OptionalText200,
+    PastDate,
+)
 
-Name = Annotated[OptionalText, Field(min_length=1, max_length=100)]
-LongName = Annotated[OptionalText, Field(min_length=1, max_length=200)]
-Short = Annotated[OptionalText, Field(min_length=1, max_length=64)]
+Name = OptionalText100
+LongName = OptionalText200
+Short = OptionalText64
 
 
 class Gender(StrEnum):
@@ -84,6 +90,7 @@ class CustomerFields(RequestBody):
     preferences: dict[MetaKey, PreferenceValue] | None = Field(default=None, max_length=50)
     metadata: dict[MetaKey, MetaValue] | None = Field(default=None, max_length=50)
     status: WritableStatus | None = None
+    default_price_list_id: uuid.UUID | None = None
 
 
 class CustomerCreate(CustomerFields):
@@ -139,6 +146,8 @@ class CustomerOut(ResponseBody):
     level_id: uuid.UUID | None
     pos_id: uuid.UUID | None
     seller_id: uuid.UUID | None
+    user_id: uuid.UUID | None
+    linked_store_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None

@@ -1,17 +1,20 @@
 """Customer use cases. Each runs inside the request's transaction and never commits."""
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.audit import service as audit
-from clientbook.customers.fields import apply_changes, check_identifiable, derive
+from clientbook.customers.fields import apply_changes, check_identifiable, derive, given_fields
 from clientbook.customers.schemas import CustomerCreate, CustomerUpdate
 from clientbook.kit.db import utcnow
-from clientbook.kit.errors import NotFound, PreconditionFailed
+from clientbook.kit.errors import FieldError, NotFound, PreconditionFailed, ValidationFailed
 from clientbook.kit.integrity import UniqueRule, unique_violations
 from clientbook.models import Customer
+from clientbook.pricing.service import active_price_list
 from clientbook.stores.scope import Role, StoreScope
 
 UNIQUES = [
@@ -32,12 +35,36 @@ UNIQUES = [
 ]
 
 
+class PriceListUnavailable(ValidationFailed):
+    """The price list does not exist in this store or is not active."""
+
+
+async def _check_price_list(
+    session: AsyncSession, scope: StoreScope, changes: dict[str, Any]
+) -> None:
+    """A customer's default price list must be an active price list of the same store."""
+    price_list_id = changes.get("default_price_list_id")
+    if price_list_id is not None and await active_price_list(session, scope, price_list_id) is None:
+        message = "no active price list with this id in the store"
+        raise PriceListUnavailable(message, errors=[FieldError("default_price_list_id", message)])
+
+
 async def create_customer(
-    session: AsyncSession, scope: StoreScope, data: CustomerCreate
+    session: AsyncSession,
+    scope: StoreScope,
+    data: CustomerCreate,
+    *,
+    user_id: uuid.UUID | None = None,
+    linked_store_id: uuid.UUID | None = None,
 ) -> Customer:
+    """Add a customer. ``user_id`` and ``linked_store_id`` link it to a staff account or to
+    the store it stands for; only Clientbook itself sets them (see docs/decisions.md)."""
+    now = utcnow()
     customer = Customer(
         store_id=scope.store_id,
         id=uuid.uuid4(),
+        created_at=now,
+        updated_at=now,
         email_key="",
         labels=[],
         consents={},
@@ -45,8 +72,11 @@ async def create_customer(
         metadata_={},
         status="active",
         is_active=True,
+        user_id=user_id,
+        linked_store_id=linked_store_id,
     )
-    changes = data.model_dump(exclude_unset=True, exclude={"is_active"}, mode="python")
+    changes = given_fields(data, exclude=frozenset({"is_active"}))
+    await _check_price_list(session, scope, changes)
     apply_changes(customer, changes, scope.country)
     if data.is_active is not None:
         customer.is_active = data.is_active
@@ -55,15 +85,28 @@ async def create_customer(
     session.add(customer)
     async with unique_violations(UNIQUES):
         await session.flush()
-    await audit.record(session, scope, customer.id, "created", changes)
+    given = set(changes) | ({"is_active"} if data.is_active is not None else set())
+    await audit.record(session, scope, customer.id, "created", given)
     return customer
 
 
 async def get_customer(
-    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, *, deleted: bool = False
+    session: AsyncSession,
+    scope: StoreScope,
+    customer_id: uuid.UUID,
+    *,
+    deleted: bool = False,
+    for_update: bool = False,
 ) -> Customer:
-    """A customer of this store; a soft-deleted one only when asked for."""
-    customer = await session.get(Customer, (scope.store_id, customer_id))
+    """A customer of this store; a soft-deleted one only when asked for.
+
+    ``for_update`` locks the row until the transaction ends (PostgreSQL; SQLite writers run
+    one at a time anyway), so concurrent changes queue and each sees the one before it:
+    an ``If-Match`` check is then exact and a change without one is never refused.
+    """
+    customer = await session.get(
+        Customer, (scope.store_id, customer_id), with_for_update=for_update or None
+    )
     if customer is None or (customer.deleted_at is not None and not deleted):
         raise NotFound("Customer not found")
     return customer
@@ -84,9 +127,10 @@ async def update_customer(
     *,
     if_match: int | None = None,
 ) -> Customer:
-    customer = await get_customer(session, scope, customer_id)
+    customer = await get_customer(session, scope, customer_id, for_update=True)
     check_version(customer, if_match)
-    changes: dict[str, Any] = data.model_dump(exclude_unset=True, mode="python")
+    changes = given_fields(data)
+    await _check_price_list(session, scope, changes)
     changed = apply_changes(customer, changes, scope.country)
     if not changed:
         return customer
@@ -103,18 +147,40 @@ async def delete_customer(
 ) -> None:
     """Soft delete: the customer leaves lists and lookups but can be restored."""
     scope.require(Role.admin)
-    customer = await get_customer(session, scope, customer_id)
+    customer = await get_customer(session, scope, customer_id, for_update=True)
     check_version(customer, if_match)
     customer.deleted_at = utcnow()
     await session.flush()
     await audit.record(session, scope, customer.id, "deleted", ["deleted_at"])
 
 
+async def delete_customers(
+    session: AsyncSession, scope: StoreScope, customer_ids: Sequence[uuid.UUID]
+) -> int:
+    """Soft-delete many customers of this store; others' ids are ignored. Returns how many."""
+    scope.require(Role.admin)
+    rows = await session.scalars(
+        select(Customer)
+        .where(
+            Customer.store_id == scope.store_id,
+            Customer.id.in_(list(dict.fromkeys(customer_ids))),
+            Customer.deleted_at.is_(None),
+        )
+        .with_for_update()
+    )
+    now, deleted = utcnow(), list(rows)
+    for customer in deleted:
+        customer.deleted_at = now
+        await audit.record(session, scope, customer.id, "deleted", ["deleted_at"])
+    await session.flush()
+    return len(deleted)
+
+
 async def restore_customer(
     session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID
 ) -> Customer:
     scope.require(Role.admin)
-    customer = await get_customer(session, scope, customer_id, deleted=True)
+    customer = await get_customer(session, scope, customer_id, deleted=True, for_update=True)
     if customer.deleted_at is None:
         return customer
     customer.deleted_at = None
@@ -129,7 +195,7 @@ async def set_active(
 ) -> Customer:
     """Activation also lifts a block and ends the 'new' state; deactivation keeps the status."""
     scope.require(Role.admin)
-    customer = await get_customer(session, scope, customer_id)
+    customer = await get_customer(session, scope, customer_id, for_update=True)
     changed = {"is_active"} if customer.is_active != active else set()
     customer.is_active = active
     if active and customer.status != "active":

@@ -5,13 +5,13 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from clientbook.kit.schemas import RequestBody, ResponseBody
-from clientbook.kit.validators import OptionalText, Text
+from clientbook.kit.validators import OptionalText2000, Text
 
 GroupCode = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 ]
 GroupName = Annotated[Text, Field(min_length=1, max_length=200)]
-Description = Annotated[OptionalText, Field(max_length=2000)]
+Description = OptionalText2000
 
 
 class GroupCreate(RequestBody):

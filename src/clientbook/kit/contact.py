@@ -6,6 +6,9 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 EMAIL_MAX_LENGTH = 254
+E164_MAX_LENGTH = 16  # "+" and at most 15 digits (ITU-T E.164)
+_POSSIBLE = phonenumbers.ValidationResult.IS_POSSIBLE
+MIN_LOCAL_DIGITS = 7
 
 
 def email_key(email: str) -> str:
@@ -48,9 +51,22 @@ def parse_phone(value: str, region: str | None = None) -> Phone:
     except phonenumbers.NumberParseException as exc:
         hint = "" if region else " (use the international form, starting with +)"
         raise ValueError(f"is not a valid phone number{hint}") from exc
-    if not phonenumbers.is_possible_number(number):
+    if not _possible(number):
         raise ValueError("is not a valid phone number")
-    return Phone(given, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if len(e164) > E164_MAX_LENGTH:
+        raise ValueError("is not a valid phone number (more than 15 digits)")
+    return Phone(given, e164)
+
+
+def _possible(number: phonenumbers.PhoneNumber) -> bool:
+    """The right length for its country. A number dialable only locally passes when it has
+    a subscriber number of seven digits or more (seed documents use ``+1-555-0199``)."""
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason == _POSSIBLE:
+        return True
+    local_only = reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY
+    return local_only and len(str(number.national_number)) >= MIN_LOCAL_DIGITS
 
 
 def phone_digits(value: str) -> str:

@@ -20,7 +20,8 @@ class UniqueRule:
     message: str
 
     def matches(self, error_text: str) -> bool:
-        if f'"{self.index}"' in error_text:
+        # PostgreSQL names the index; so does SQLite when the index has expressions.
+        if f'"{self.index}"' in error_text or f"index '{self.index}'" in error_text:
             return True
         sqlite_columns = ", ".join(f"{self.table}.{column}" for column in self.columns)
         return f"UNIQUE constraint failed: {sqlite_columns}" in error_text

@@ -3,6 +3,7 @@ surface registers its own renderer for its path prefix."""
 
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from clientbook.kit.errors import (
     BadRequest,
@@ -87,6 +89,28 @@ def _message(error: dict[str, object]) -> str:
     return message.removeprefix("Value error, ")
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. (The router's own 405 names only the
+    methods of the first route whose path matched, so ``Allow`` would be incomplete.)"""
+    routes = request.app.router.routes
+    allowed = []
+    for method in _METHODS:
+        probe: dict[str, Any] = {
+            "type": "http",
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+            "method": method,
+            "headers": [],
+            "query_string": b"",
+        }
+        if any(route.matches(dict(probe))[0] is Match.FULL for route in routes):
+            allowed.append(method)
+    return allowed
+
+
 def install(app: FastAPI, renderers: Renderers) -> None:
     async def on_domain_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ClientbookError)
@@ -104,6 +128,10 @@ def install(app: FastAPI, renderers: Renderers) -> None:
         response = renderers.render(request, error)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
+        if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            if allowed:
+                response.headers["Allow"] = ", ".join(allowed)
         return response
 
     async def on_stale(request: Request, exc: Exception) -> Response:
@@ -112,11 +140,17 @@ def install(app: FastAPI, renderers: Renderers) -> None:
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled_error", path=request.url.path)
+        # This runs in Starlette's outermost middleware, after RequestContext has finished:
+        # the request id is read from the request's state, for the log line and the header.
+        request_id = getattr(request.state, "request_id", None)
+        log.exception("unhandled_error", path=request.url.path, request_id=request_id)
         error = ClientbookError("An unexpected error occurred")
         error.status_code = 500
         error.title = "Internal Server Error"
-        return renderers.render(request, error)
+        response = renderers.render(request, error)
+        if request_id and "x-request-id" not in response.headers:
+            response.headers["X-Request-ID"] = request_id
+        return response
 
     app.add_exception_handler(ClientbookError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

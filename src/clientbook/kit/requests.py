@@ -1,11 +1,13 @@
 """Reading request bodies whose encoding the client chooses."""
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import IO, Any
 
 from fastapi import Request
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from clientbook.kit.errors import BadRequest
+from clientbook.kit.errors import BadRequest, UnsupportedMediaType
 
 
 def media_type(request: Request) -> str:
@@ -28,3 +30,34 @@ async def read_json_or_form(request: Request) -> Any:
         form = await request.form()
         return {key: value for key, value in form.items() if isinstance(value, str)}
     return None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as the client sent it, under the form field that names its kind."""
+
+    kind: str
+    filename: str | None
+    file: IO[bytes]
+
+
+@dataclass(frozen=True)
+class MultipartBody:
+    fields: dict[str, str]
+    files: list[Upload]
+
+
+async def read_multipart(request: Request, *, max_files: int) -> MultipartBody:
+    """A ``multipart/form-data`` body (or a url-encoded form, which has no files): its text
+    fields and its files, by form field name."""
+    if media_type(request) not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise UnsupportedMediaType("Send the request as multipart/form-data")
+    form = await request.form(max_files=max_files, max_fields=100)
+    fields: dict[str, str] = {}
+    files: list[Upload] = []
+    for name, value in form.multi_items():
+        if isinstance(value, StarletteUploadFile):
+            files.append(Upload(kind=name, filename=value.filename, file=value.file))
+        else:
+            fields[name] = value
+    return MultipartBody(fields, files)

@@ -2,11 +2,11 @@
 
 from datetime import date
 from functools import cache
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 from zoneinfo import available_timezones
 
 import pycountry
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
 
 def _strip(value: object) -> object:
@@ -19,11 +19,30 @@ def _none_if_blank(value: object) -> object:
     return _strip(value)
 
 
-# Give each a length with ``Annotated[Text, Field(max_length=...)]``.
+# Give it a length with ``Annotated[Text, Field(max_length=...)]``.
 Text = Annotated[str, BeforeValidator(_strip)]
 """A string, trimmed."""
-OptionalText = Annotated[str | None, BeforeValidator(_none_if_blank)]
-"""A trimmed string; blank becomes null."""
+
+
+# Optional text: trimmed, blank becomes null. The length sits on the string inside the
+# ``| None``: on the union itself pydantic would check it against null too (a TypeError).
+def _optional(max_length: int) -> Any:
+    inner = Annotated[str, StringConstraints(min_length=1, max_length=max_length)]
+    return Annotated[inner | None, BeforeValidator(_none_if_blank)]
+
+
+if TYPE_CHECKING:
+    OptionalText20: TypeAlias = str | None
+    OptionalText64: TypeAlias = str | None
+    OptionalText100: TypeAlias = str | None
+    OptionalText200: TypeAlias = str | None
+    OptionalText2000: TypeAlias = str | None
+else:
+    OptionalText20 = _optional(20)
+    OptionalText64 = _optional(64)
+    OptionalText100 = _optional(100)
+    OptionalText200 = _optional(200)
+    OptionalText2000 = _optional(2000)
 
 
 @cache

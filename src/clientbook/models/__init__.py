@@ -5,6 +5,7 @@ from clientbook.models.accounts import AuthSession, LoginFailure, RefreshToken, 
 from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
 from clientbook.models.customers import Customer, CustomerAddress, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
+from clientbook.models.records import CustomerFile, Prescription
 from clientbook.models.stores import Membership, Store
 
 __all__ = [
@@ -13,11 +14,13 @@ __all__ = [
     "Customer",
     "CustomerAddress",
     "CustomerEvent",
+    "CustomerFile",
     "CustomerGroup",
     "GroupMember",
     "IdempotencyRecord",
     "LoginFailure",
     "Membership",
+    "Prescription",
     "PriceList",
     "RefreshToken",
     "Store",

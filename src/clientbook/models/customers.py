@@ -96,6 +96,12 @@ class Customer(Base):
     level_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     pos_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     seller_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    linked_store_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("stores.id", ondelete="SET NULL")
+    )
 
     sort_name: Mapped[str] = mapped_column(String(254), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
 from clientbook.kit.schemas import RequestBody, ResponseBody
-from clientbook.kit.validators import CountryCode, CurrencyCode, OptionalText, Text, TimezoneName
+from clientbook.kit.validators import CountryCode, CurrencyCode, OptionalText200, Text, TimezoneName
 from clientbook.stores.scope import Role
 
 
@@ -24,7 +24,7 @@ StoreCode = Annotated[
     AfterValidator(_not_a_uuid),
 ]
 StoreName = Annotated[Text, Field(min_length=1, max_length=200)]
-PersonName = Annotated[OptionalText, Field(min_length=1, max_length=200)]
+PersonName = OptionalText200
 
 
 class StoreCreate(RequestBody):

@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.accounts import service as accounts
+from clientbook.customers import links
 from clientbook.kit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from clientbook.kit.integrity import UniqueRule, unique_violations
 from clientbook.models import Membership, Store, User
 from clientbook.stores.schemas import MemberCreate, MemberUpdate, StoreCreate, StoreUpdate
-from clientbook.stores.scope import Role, StoreScope
+from clientbook.stores.scope import Role, StoreScope, member_scope
 
 STORE_UNIQUES = [
     UniqueRule(
@@ -31,13 +32,16 @@ MEMBER_UNIQUES = [
 
 
 async def create_store(session: AsyncSession, owner_id: uuid.UUID, data: StoreCreate) -> Store:
-    """Create a store; its creator becomes its owner."""
+    """Create a store; its creator becomes its owner, and the store its own first customer."""
     store = Store(**data.model_dump())
     session.add(store)
     async with unique_violations(STORE_UNIQUES):
         await session.flush()
     session.add(Membership(store_id=store.id, user_id=owner_id, role=Role.owner))
     await session.flush()
+    await links.create_customer_for_store(
+        session, await member_scope(session, store.id, owner_id), store
+    )
     return store
 
 
@@ -104,6 +108,7 @@ async def add_member(session: AsyncSession, scope: StoreScope, data: MemberCreat
     scope.require(Role.admin)
     _check_may_grant(scope, data.role)
     user = await accounts.find_user(session, data.email)
+    signed_up = user is None
     if user is None:
         if data.password is None:
             raise ValidationFailed.field("password", "is required for a new account")
@@ -114,6 +119,8 @@ async def add_member(session: AsyncSession, scope: StoreScope, data: MemberCreat
     session.add(membership)
     async with unique_violations(MEMBER_UNIQUES):
         await session.flush()
+    if signed_up:
+        await links.create_customer_for_user(session, scope, user)
     return _member(membership, user)
 
 

@@ -1,4 +1,4 @@
-"""Initial schema: stores, staff, customers, addresses, events, price lists, groups
+"""Initial schema: stores, staff, customers and all that the customer book keeps
 
 Revision ID: 7dde9b72ad27
 Revises:
@@ -181,6 +181,8 @@ def upgrade() -> None:
         sa.Column("level_id", sa.Uuid(), nullable=True),
         sa.Column("pos_id", sa.Uuid(), nullable=True),
         sa.Column("seller_id", sa.Uuid(), nullable=True),
+        sa.Column("user_id", sa.Uuid(), nullable=True),
+        sa.Column("linked_store_id", sa.Uuid(), nullable=True),
         sa.Column("sort_name", sa.String(length=254), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -197,6 +199,18 @@ def upgrade() -> None:
             ["store_id", "default_price_list_id"],
             ["price_lists.store_id", "price_lists.id"],
             name=op.f("fk_customers_store_id_default_price_list_id_price_lists"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_customers_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["linked_store_id"],
+            ["stores.id"],
+            name=op.f("fk_customers_linked_store_id_stores"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("store_id", "id", name=op.f("pk_customers")),
     )
@@ -230,6 +244,7 @@ def upgrade() -> None:
             postgresql_where=sa.text("deleted_at IS NULL AND loyalty_card_number IS NOT NULL"),
             sqlite_where=sa.text("deleted_at IS NULL AND loyalty_card_number IS NOT NULL"),
         )
+    op.create_index("ix_customers_user_id", "customers", ["user_id"])
     create_search_index()
 
     op.create_table(
@@ -325,6 +340,58 @@ def upgrade() -> None:
         "ix_customer_group_members_store_id_customer_id",
         "customer_group_members",
         ["store_id", "customer_id"],
+    )
+    op.create_table(
+        "customer_files",
+        sa.Column("store_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=64), nullable=False),
+        sa.Column("original_name", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("storage_key", sa.String(length=512), nullable=False),
+        sa.Column("uploaded_by", sa.Uuid(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["store_id", "customer_id"],
+            ["customers.store_id", "customers.id"],
+            name=op.f("fk_customer_files_store_id_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("store_id", "id", name=op.f("pk_customer_files")),
+    )
+    op.create_index(
+        "ix_customer_files_store_id_customer_id", "customer_files", ["store_id", "customer_id"]
+    )
+    op.create_table(
+        "prescriptions",
+        sa.Column("store_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("issued_on", sa.Date(), nullable=False),
+        sa.Column(
+            "measurements",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("prescriber", sa.String(length=200), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("created_by", sa.Uuid(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["store_id", "customer_id"],
+            ["customers.store_id", "customers.id"],
+            name=op.f("fk_prescriptions_store_id_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("store_id", "id", name=op.f("pk_prescriptions")),
+    )
+    op.create_index(
+        "ix_prescriptions_store_id_customer_id_issued_on",
+        "prescriptions",
+        ["store_id", "customer_id", "issued_on"],
     )
     op.create_table(
         "customer_addresses",
@@ -427,6 +494,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_customer_addresses_store_id_customer_id")
 
     op.drop_table("customer_addresses")
+    op.drop_table("prescriptions")
+    op.drop_table("customer_files")
     op.drop_table("customer_group_members")
     op.drop_table("customer_groups")
     with op.batch_alter_table("memberships", schema=None) as batch_op:

@@ -1,0 +1,1 @@
+"""Files attached to customers: uploads checked by content, kept in the configured storage."""

@@ -1,0 +1,1 @@
+"""Optical prescriptions: validated as an optician would, kept with their history."""

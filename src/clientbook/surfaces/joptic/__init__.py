@@ -1,0 +1,1 @@
+"""J-Optic (seed 000): ``POST /customer`` (multipart) and ``GET /customer``."""
