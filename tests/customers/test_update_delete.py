@@ -457,9 +457,14 @@ async def test_patch_consents_keeps_history_per_consent(
 async def test_patch_status_blocked_and_back(client: httpx.AsyncClient, factory: Factory) -> None:
     ctx = await factory.store()
     created = await create(client, ctx, {"first_name": "S"})
-    blocked = await patch(client, ctx, created["id"], {"status": "blocked"})
+    as_seller = await patch(client, ctx, created["id"], {"status": "blocked"})
+    assert as_seller.status_code == 403  # like deactivate, blocking needs an admin
+    same = await patch(client, ctx, created["id"], {"status": "active"})
+    assert same.status_code == 200  # no change, nothing to allow
+    admin = ctx.admin.headers
+    blocked = await patch(client, ctx, created["id"], {"status": "blocked"}, **admin)
     assert (blocked.json()["status"], blocked.json()["is_active"]) == ("blocked", False)
-    active = await patch(client, ctx, created["id"], {"status": "active"})
+    active = await patch(client, ctx, created["id"], {"status": "active"}, **admin)
     assert (active.json()["status"], active.json()["is_active"]) == ("active", True)
 
 

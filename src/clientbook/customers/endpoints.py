@@ -20,7 +20,7 @@ from clientbook.customers.serialize import customer_out, etag
 from clientbook.deps import SessionDep, StoreScopeDep
 from clientbook.kit import idempotency
 from clientbook.kit.errors import PreconditionFailed
-from clientbook.kit.pagination import MAX_LIMIT, PageInfo
+from clientbook.kit.pagination import MAX_LIMIT
 
 router = APIRouter(prefix="/v1/stores/{store}/customers", tags=["customers"])
 
@@ -116,11 +116,7 @@ async def list_customers(
             "next_cursor": next_cursor,
         }
     else:
-        rows = await queries.find_customers(
-            session, scope, where, order_by, limit=limit, offset=(page - 1) * limit
-        )
-        total = await queries.count_customers(session, scope, where)
-        info = PageInfo(page=page, limit=limit, total=total)
+        rows, info = await queries.page_of(session, scope, where, order_by, page=page, limit=limit)
         pagination = info.as_dict()
         pagination["next_cursor"] = (
             queries.cursor_of(rows[-1], order_by) if rows and info.has_next else None

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.kit.contact import email_key, parse_phone, phone_digits
 from clientbook.kit.errors import ValidationFailed
-from clientbook.kit.pagination import decode_cursor, encode_cursor
+from clientbook.kit.pagination import PageInfo, decode_cursor, encode_cursor
 from clientbook.models import Customer
 from clientbook.stores.scope import StoreScope
 
@@ -238,3 +238,18 @@ def _dialect(session: AsyncSession) -> str:
 def _as_condition(clause: TextClause) -> ColumnElement[bool]:
     """A boolean SQL fragment, typed as the condition it is."""
     return clause.self_group()  # type: ignore[return-value]
+
+
+async def page_of(
+    session: AsyncSession,
+    scope: StoreScope,
+    where: CustomerFilter,
+    sort: Sort,
+    *,
+    page: int,
+    limit: int,
+) -> tuple[list[Customer], PageInfo]:
+    """One numbered page and the exact total, as every page-number list answers them."""
+    rows = await find_customers(session, scope, where, sort, limit=limit, offset=(page - 1) * limit)
+    total = await count_customers(session, scope, where)
+    return rows, PageInfo(page=page, limit=limit, total=total)

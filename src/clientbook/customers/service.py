@@ -134,6 +134,8 @@ async def update_customer(
     changed = apply_changes(customer, changes, scope.country)
     if not changed:
         return customer
+    if "status" in changed:
+        scope.require(Role.admin)  # blocking and unblocking are activation by another name
     check_identifiable(customer)
     derive(customer)
     async with unique_violations(UNIQUES):

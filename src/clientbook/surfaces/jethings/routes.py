@@ -73,20 +73,16 @@ async def list_customers(request: Request, session: SessionDep, scope: HeaderSto
             raise BadRequest(f"Invalid {label}: at most 100 characters")
     where = queries.CustomerFilter(q=search, name=name, is_active=_bool(params, "isActive"))
     sort = queries.Sort(SORTS[sort_by], sort_order)
-    rows = await queries.find_customers(
-        session, scope, where, sort, limit=limit, offset=(page - 1) * limit
-    )
-    total = await queries.count_customers(session, scope, where)
-    total_pages = -(-total // limit)
+    rows, info = await queries.page_of(session, scope, where, sort, page=page, limit=limit)
     return {
         "data": [_customer(c) for c in rows],
         "pagination": {
-            "page": page,
-            "limit": limit,
-            "total": total,
-            "totalPages": total_pages,
-            "hasNext": page < total_pages,
-            "hasPrev": page > 1,
+            "page": info.page,
+            "limit": info.limit,
+            "total": info.total,
+            "totalPages": info.total_pages,
+            "hasNext": info.has_next,
+            "hasPrev": info.has_prev,
         },
     }
 

@@ -160,18 +160,15 @@ async def list_customers(
     """The store's customers, with their groups, page by page."""
     where = queries.CustomerFilter(q=search, name=name, is_active=isActive)
     sort = queries.Sort(SORTS[sortBy], sortOrder)
-    rows = await queries.find_customers(
-        session, scope, where, sort, limit=limit, offset=(page - 1) * limit
-    )
-    total = await queries.count_customers(session, scope, where)
+    rows, info = await queries.page_of(session, scope, where, sort, page=page, limit=limit)
     by_customer = await groups.groups_by_customer(session, scope, [c.id for c in rows])
     return {
         "data": [_list_item(c, by_customer.get(c.id, [])) for c in rows],
         "pagination": {
-            "page": page,
-            "limit": limit,
-            "total": total,
-            "totalPages": -(-total // limit),
+            "page": info.page,
+            "limit": info.limit,
+            "total": info.total,
+            "totalPages": info.total_pages,
         },
     }
 
