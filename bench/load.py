@@ -1,0 +1,420 @@
+"""Load test: Clientbook with 2 workers against the benchmark database, measured with wrk,
+beside the same queries run directly on the database (the raw floor).
+
+    python -m bench.load [--duration 10] [--out bench/RESULTS.md]
+
+Needs ``wrk`` (``apt-get install wrk``) and a database filled by ``bench.generate``
+(``CLIENTBOOK_DATABASE_URL``). Traffic goes to 127.0.0.1 only; every run is bounded by
+``--duration`` per scenario.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench.generate import BENCH_PASSWORD, BENCH_USER
+from clientbook.kit.db import async_url
+from clientbook.kit.pagination import encode_cursor
+from clientbook.settings import get_settings
+
+PORT = 8765
+BASE = f"http://127.0.0.1:{PORT}"
+STORE = "BENCH"
+
+
+@dataclass
+class Measure:
+    name: str
+    concurrency: int
+    p50_ms: float
+    p99_ms: float
+    rps: float
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+def start_server(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "clientbook.cli",
+        "serve",
+        "--port",
+        str(PORT),
+        "--workers",
+        "2",
+    ]
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{BASE}/readyz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("the server did not start")
+
+
+def worker_rss_mb(server: subprocess.Popen[bytes]) -> list[float]:
+    """Resident memory of each uvicorn worker process (children of the server)."""
+    out = subprocess.run(
+        ["ps", "-o", "rss=", "--ppid", str(server.pid)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return [int(line) / 1024 for line in out.split()]
+
+
+# --- wrk -------------------------------------------------------------------------------------
+
+LUA = r"""
+local ids = {}
+for line in io.lines("%(ids)s") do ids[#ids + 1] = line end
+local queries = {}
+for line in io.lines("%(queries)s") do queries[#queries + 1] = line end
+local counter = 0
+-- each wrk thread has its own Lua state: a table's address tells the threads apart
+local thread_tag = string.gsub(tostring({}), "table: ", "")
+wrk.headers["Authorization"] = "Bearer %(token)s"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  counter = counter + 1
+  local id = ids[math.random(#ids)]
+  local mode = "%(mode)s"
+  if mode == "get" then
+    return wrk.format("GET", "/v1/stores/%(store)s/customers/" .. id)
+  elseif mode == "patch" then
+    return wrk.format("PATCH", "/v1/stores/%(store)s/customers/" .. id, nil,
+      '{"first_name": "Bench' .. counter .. '"}')
+  elseif mode == "create" then
+    return wrk.format("POST", "/v1/stores/%(store)s/customers", nil,
+      '{"first_name": "Load", "last_name": "Test", "email": "load-' .. thread_tag .. '-' ..
+      counter .. '@bench.example.com", "phone": "+48 600 100 200"}')
+  else
+    return wrk.format("GET", "/v1/stores/%(store)s/customers?" .. queries[math.random(#queries)])
+  end
+end
+"""
+
+
+def wrk(name: str, mode: str, concurrency: int, duration: int, files: dict[str, str]) -> Measure:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % {**files, "mode": mode, "store": STORE})
+    threads = min(concurrency, 2)
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{concurrency}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            script.name,
+            BASE,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    if "Non-2xx" in out:
+        raise RuntimeError(f"{name}: some requests failed\n{out}")
+    return Measure(name, concurrency, _latency(out, "50%"), _latency(out, "99%"), _rps(out))
+
+
+def _latency(out: str, percentile: str) -> float:
+    match = re.search(rf"{re.escape(percentile)}\s+([\d.]+)(us|ms|s)", out)
+    if match is None:
+        raise RuntimeError(out)
+    value, unit = float(match.group(1)), match.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def _rps(out: str) -> float:
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if match is None:
+        raise RuntimeError(out)
+    return float(match.group(1))
+
+
+# --- the raw floor ---------------------------------------------------------------------------
+
+
+async def floor(
+    name: str,
+    pool: asyncpg.Pool,
+    query: Callable[[asyncpg.Connection], Awaitable[Any]],
+    concurrency: int,
+    duration: float,
+) -> Measure:
+    latencies: list[float] = []
+    deadline = time.perf_counter() + duration
+
+    async def client() -> None:
+        while time.perf_counter() < deadline:
+            async with pool.acquire() as connection:
+                started = time.perf_counter()
+                await query(connection)
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - began
+    cuts = statistics.quantiles(latencies, n=100)
+    return Measure(name, concurrency, cuts[49], cuts[98], len(latencies) / elapsed)
+
+
+# --- scenarios -------------------------------------------------------------------------------
+
+
+def run(duration: int, out_path: Path) -> None:
+    settings = get_settings()
+    url = settings.database_url
+    if not url.startswith("postgres"):
+        raise SystemExit("the benchmark runs on PostgreSQL (CLIENTBOOK_DATABASE_URL)")
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    env = {**os.environ, "CLIENTBOOK_LOG_LEVEL": "WARNING", "CLIENTBOOK_JWT_SECRET": "b" * 48}
+    samples = asyncio.run(_samples(url))
+    server = start_server(env)
+    try:
+        token = httpx.post(
+            f"{BASE}/v1/auth/token", json={"email": BENCH_USER, "password": BENCH_PASSWORD}
+        ).json()["access_token"]
+        with tempfile.TemporaryDirectory() as folder:
+            ids = Path(folder, "ids.txt")
+            ids.write_text("\n".join(samples["ids"]))
+            results = _api_scenarios(duration, token, ids, Path(folder), samples)
+        rss = worker_rss_mb(server)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    floors = asyncio.run(_floors(url, samples, duration))
+    write_results(out_path, results, floors, rss, samples["size"], duration)
+
+
+def _api_scenarios(
+    duration: int, token: str, ids: Path, folder: Path, samples: dict[str, Any]
+) -> list[Measure]:
+    results = []
+    for name, mode, queries in (
+        ("get by id", "get", ["x"]),
+        ("first page, exact total", "list", ["limit=20"]),
+        ("page 1,000", "list", ["limit=20&page=1000"]),
+        ("cursor page deep in the list", "list", [f"limit=20&cursor={samples['cursor']}"]),
+        ("search: part of a name", "list", [f"q={q}" for q in samples["name_parts"]]),
+        ("search: part of an e-mail", "list", [f"q={q}" for q in samples["email_parts"]]),
+        ("search: phone written another way", "list", [f"q={q}" for q in samples["phones"]]),
+        ("create", "create", ["x"]),
+        ("patch", "patch", ["x"]),
+    ):
+        query_file = folder / f"{mode}-{len(results)}.txt"
+        query_file.write_text("\n".join(queries))
+        files = {"ids": str(ids), "queries": str(query_file), "token": token}
+        for concurrency in (1, 16):
+            measure = wrk(name, mode, concurrency, duration, files)
+            print(
+                f"{name:40} c{concurrency:<3} p50 {measure.p50_ms:8.2f} ms  "
+                f"p99 {measure.p99_ms:8.2f} ms  {measure.rps:9.1f} req/s",
+                flush=True,
+            )
+            results.append(measure)
+    return results
+
+
+async def _samples(url: str) -> dict[str, Any]:
+    connection = await asyncpg.connect(async_url(url).replace("+asyncpg", ""))
+    try:
+        store_id = await connection.fetchval("SELECT id FROM stores WHERE code = $1", STORE)
+        size = await connection.fetchval(
+            "SELECT count(*) FROM customers WHERE store_id = $1 AND deleted_at IS NULL", store_id
+        )
+        rows = await connection.fetch(
+            "SELECT id, last_name, email, phone_e164, created_at FROM customers "
+            "WHERE store_id = $1 AND deleted_at IS NULL ORDER BY random() LIMIT 1000",
+            store_id,
+        )
+        deep = await connection.fetchrow(
+            "SELECT id, created_at FROM customers WHERE store_id = $1 AND deleted_at IS NULL "
+            "ORDER BY created_at DESC, id DESC OFFSET 19980 LIMIT 1",
+            store_id,
+        )
+    finally:
+        await connection.close()
+    rng = random.Random(7)
+    cursor = _cursor(deep["created_at"], deep["id"])
+    return {
+        "store_id": store_id,
+        "size": size,
+        "ids": [str(r["id"]) for r in rows],
+        "name_parts": sorted({r["last_name"][1:5].lower() for r in rows}),
+        "email_parts": [r["email"].split("@")[0][-8:] for r in rng.sample(rows, 50)],
+        "phones": [_another_way(r["phone_e164"]) for r in rng.sample(rows, 50)],
+        "cursor": cursor,
+        "deep": deep,
+    }
+
+
+def _cursor(created_at: datetime, customer_id: Any) -> str:
+    """The cursor the API hands out after this customer, in the default order."""
+    return encode_cursor(
+        ["created_at:desc", created_at.astimezone(UTC).isoformat(), str(customer_id)]
+    )
+
+
+def _another_way(e164: str) -> str:
+    """+48512345678 → '512 345 678' (national digits with spaces)."""
+    digits = e164[-9:]
+    return f"{digits[:3]}%20{digits[3:6]}%20{digits[6:]}"
+
+
+async def _floors(url: str, samples: dict[str, Any], duration: int) -> list[Measure]:
+    dsn = async_url(url).replace("+asyncpg", "")
+    pool = await asyncpg.create_pool(dsn, min_size=16, max_size=16)
+    store_id, ids = samples["store_id"], samples["ids"]
+    name_parts, email_parts = samples["name_parts"], samples["email_parts"]
+    phones = [p.replace("%20", "") for p in samples["phones"]]
+
+    def search(parts: list[str]) -> Callable[[asyncpg.Connection], Awaitable[Any]]:
+        async def query(c: asyncpg.Connection) -> Any:
+            like = f"%{random.choice(parts)}%"
+            await c.fetch(
+                "SELECT * FROM customers WHERE store_id = $1 AND deleted_at IS NULL "
+                "AND search_text LIKE $2 ORDER BY created_at DESC, id DESC LIMIT 20",
+                store_id,
+                like,
+            )
+            return await c.fetchval(
+                "SELECT count(*) FROM customers WHERE store_id = $1 AND deleted_at IS NULL "
+                "AND search_text LIKE $2",
+                store_id,
+                like,
+            )
+
+        return query
+
+    async def get(c: asyncpg.Connection) -> Any:
+        return await c.fetchrow(
+            "SELECT * FROM customers WHERE store_id = $1 AND id = $2",
+            store_id,
+            uuid_of(random.choice(ids)),
+        )
+
+    async def first_page(c: asyncpg.Connection) -> Any:
+        await c.fetch(
+            "SELECT * FROM customers WHERE store_id = $1 AND deleted_at IS NULL "
+            "ORDER BY created_at DESC, id DESC LIMIT 20",
+            store_id,
+        )
+        return await c.fetchval(
+            "SELECT count(*) FROM customers WHERE store_id = $1 AND deleted_at IS NULL", store_id
+        )
+
+    async def page_1000(c: asyncpg.Connection) -> Any:
+        return await c.fetch(
+            "SELECT * FROM customers WHERE store_id = $1 AND deleted_at IS NULL "
+            "ORDER BY created_at DESC, id DESC OFFSET 19980 LIMIT 20",
+            store_id,
+        )
+
+    async def cursor_page(c: asyncpg.Connection) -> Any:
+        deep = samples["deep"]
+        return await c.fetch(
+            "SELECT * FROM customers WHERE store_id = $1 AND deleted_at IS NULL "
+            "AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT 20",
+            store_id,
+            deep["created_at"],
+            deep["id"],
+        )
+
+    results = []
+    try:
+        for name, query in (
+            ("get by id", get),
+            ("first page, exact total", first_page),
+            ("page 1,000", page_1000),
+            ("cursor page deep in the list", cursor_page),
+            ("search: part of a name", search(name_parts)),
+            ("search: part of an e-mail", search(email_parts)),
+            ("search: phone written another way", search(phones)),
+        ):
+            for concurrency in (1, 16):
+                results.append(await floor(name, pool, query, concurrency, min(duration, 5)))
+    finally:
+        await pool.close()
+    return results
+
+
+def uuid_of(text: str) -> uuid.UUID:
+    return uuid.UUID(text)
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def write_results(
+    path: Path,
+    api: list[Measure],
+    floors: list[Measure],
+    rss: list[float],
+    size: int,
+    duration: int,
+) -> None:
+    floor_by = {(m.name, m.concurrency): m for m in floors}
+    lines = [
+        "| operation | c | p50 ms | p99 ms | req/s | floor p50 ms | p50 ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m in api:
+        f = floor_by.get((m.name, m.concurrency))
+        ratio = f"{m.p50_ms / f.p50_ms:.1f}" if f and f.p50_ms else "-"
+        floor_p50 = f"{f.p50_ms:.2f}" if f else "-"
+        lines.append(
+            f"| {m.name} | {m.concurrency} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.rps:,.0f} "
+            f"| {floor_p50} | {ratio} |"
+        )
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    report = {
+        "date": stamp,
+        "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "customers in the store": size,
+        "duration per scenario (s)": duration,
+        "worker RSS after the run (MB)": [round(r) for r in rss],
+    }
+    body = "\n".join(lines)
+    header = "\n".join(f"- {k}: {v}" for k, v in report.items())
+    path.write_text(f"# Benchmark results\n\n{header}\n\n{body}\n")
+    print(json.dumps(report, indent=2))
+    print(body)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--out", type=Path, default=Path("bench/RESULTS.md"))
+    arguments = parser.parse_args()
+    run(arguments.duration, arguments.out)
