@@ -277,6 +277,41 @@ async def test_set_and_remove_price_list(client: httpx.AsyncClient, factory: Fac
     assert no_list.status_code == 400
 
 
+async def test_price_list_of_another_stores_customer_is_not_found(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ours, theirs = await factory.store(), await factory.store()
+    our_list = await price_list(client, ours, "Ours")
+    their_list = await price_list(client, theirs, "Theirs")
+    made = await client.post(
+        "/customers",
+        json={"localName": "Theirs", "defaultPriceListId": their_list},
+        headers=headers(theirs),
+    )
+    assert made.status_code == 200, made.text
+    foreign = made.json()["customer"]["id"]
+    canonical_url = f"{theirs.base}/customers/{foreign}"
+    before = await client.get(canonical_url, headers=theirs.owner.headers)
+    assert before.status_code == 200
+    assert before.json()["default_price_list_id"] == their_list
+
+    not_found = {"message": "Customer not found", "statusCode": 404}
+    url = f"/customers/{foreign}/price-list"
+    for pl in (our_list, their_list):
+        for body in ({"priceListId": pl}, {"priceListId": pl, "name": "Renamed"}):
+            put = await client.put(url, json=body, headers=headers(ours))
+            assert put.status_code == 404, put.text
+            assert put.json() == not_found
+    removed = await client.delete(url, headers=headers(ours))
+    assert removed.status_code == 404, removed.text
+    assert removed.json() == not_found
+
+    after = await client.get(canonical_url, headers=theirs.owner.headers)
+    assert after.json()["default_price_list_id"] == their_list
+    assert after.json()["display_name"] == "Theirs"
+    assert after.json() == before.json()
+
+
 async def test_bulk_delete_touches_only_this_store(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
