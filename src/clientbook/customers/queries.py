@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.kit.contact import email_key, parse_phone, phone_digits
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.pagination import PageInfo, decode_cursor, encode_cursor
-from clientbook.models import Customer
+from clientbook.models import Customer, CustomerCount
 from clientbook.stores.scope import StoreScope
 
 SORT_COLUMNS = {
@@ -206,6 +206,14 @@ def _ordering(sort: Sort) -> str:
 
 
 async def count_customers(session: AsyncSession, scope: StoreScope, where: CustomerFilter) -> int:
+    """Exact. Without filters it is read from the trigger-kept counts, not counted."""
+    if where == CustomerFilter():
+        total = await session.scalar(
+            select(func.coalesce(func.sum(CustomerCount.total), 0)).where(
+                CustomerCount.store_id == scope.store_id
+            )
+        )
+        return int(total or 0)
     dialect = _dialect(session)
     statement = (
         select(func.count()).select_from(Customer).where(*_conditions(scope, dialect, where))

@@ -3,7 +3,7 @@
 from clientbook.kit.db import Base
 from clientbook.models.accounts import AuthSession, LoginFailure, RefreshToken, User
 from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
-from clientbook.models.customers import Customer, CustomerAddress, CustomerEvent
+from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
 from clientbook.models.records import CustomerFile, Prescription
 from clientbook.models.stores import Membership, Store
@@ -13,6 +13,7 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerAddress",
+    "CustomerCount",
     "CustomerEvent",
     "CustomerFile",
     "CustomerGroup",

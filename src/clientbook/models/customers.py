@@ -3,6 +3,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     Uuid,
@@ -169,3 +171,18 @@ class CustomerEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     fields: Mapped[list[str]] = mapped_column(JSONType, default=list)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CustomerCount(Base):
+    """How many customers (not deleted) a store has, kept by database triggers so that an
+    exact total never needs a count over a million rows. PostgreSQL spreads each store's
+    count over a few slots (one per connection, by backend pid) so concurrent writers do
+    not queue on one row; the total is the slots' sum."""
+
+    __tablename__ = "customer_counts"
+
+    store_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
