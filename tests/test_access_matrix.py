@@ -127,6 +127,21 @@ ENDPOINTS = [
     Endpoint("customers.activate", "POST", "/customers/{customer}/activate", Role.admin, 200),
     Endpoint("customers.deactivate", "POST", "/customers/{customer}/deactivate", Role.admin, 200),
     Endpoint("customers.events", "GET", "/customers/{customer}/events", Role.seller, 200),
+    Endpoint("customers.export", "GET", "/customers/export", Role.admin, 200),
+    Endpoint(
+        "customers.import",
+        "POST",
+        "/customers/import",
+        Role.admin,
+        200,
+        files=lambda w: {
+            "file": (
+                "c.csv",
+                f"first_name,email\nNew,imp-{uuid.uuid4().hex[:8]}@example.com\n".encode(),
+                "text/csv",
+            )
+        },
+    ),
     Endpoint("addresses.list", "GET", "/customers/{customer}/addresses", Role.seller, 200),
     Endpoint(
         "addresses.add",

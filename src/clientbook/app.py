@@ -26,6 +26,7 @@ from clientbook.surfaces.jethings import errors as jethings_errors
 from clientbook.surfaces.jethings.routes import router as jethings_router
 from clientbook.surfaces.joptic import errors as joptic_errors
 from clientbook.surfaces.joptic.routes import router as joptic_router
+from clientbook.transfer.endpoints import router as transfer_router
 
 DESCRIPTION = """
 Each store's customer book. The canonical API lives under `/v1`; sign in at
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ops_router,
         auth_router,
         stores_router,
+        transfer_router,  # before customers_router: /customers/export is not a customer id
         customers_router,
         addresses_router,
         events_router,

@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 import uvicorn
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook import demo as demo_data
@@ -20,6 +21,9 @@ from clientbook.kit.errors import ClientbookError
 from clientbook.kit.migrate import upgrade
 from clientbook.settings import Environment, get_settings
 from clientbook.stores.scope import Role
+from clientbook.transfer import commands as transfer
+from clientbook.transfer.formats import Format
+from clientbook.transfer.importer import Mode
 
 app = typer.Typer(
     help="Clientbook: each store's customer book, served over HTTP.", no_args_is_help=True
@@ -147,6 +151,63 @@ def demo() -> None:
     password = _demo_password(settings.data_dir)
     info = _run(lambda s: demo_data.ensure_demo(s, settings, password))
     typer.echo(demo_data.banner(info, password))
+
+
+@app.command("import")
+def import_customers(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    store: Annotated[str, typer.Option(help="Code of the store")],
+    mode: Annotated[Mode, typer.Option(help="What to do with customers that exist")] = Mode.skip,
+    format_: Annotated[
+        Format | None, typer.Option("--format", help="Default: from the file's extension")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="Write one CSV line per row here")] = None,
+    actor: Annotated[
+        str | None, typer.Option("--as", help="E-mail of the owner or admin acting")
+    ] = None,
+) -> None:
+    """Import customers from CSV or JSON Lines, in batches; run it again to resume.
+
+    Exits 0 when every row was imported or skipped, 2 when some rows had errors, 1 when
+    the file was refused or the import stopped."""
+    try:
+        summary = transfer.import_file(file, store, mode, format_, report, actor)
+    except ClientbookError as exc:
+        _fail(exc.detail, exc)
+    except transfer.ImportStopped as exc:
+        typer.echo(exc.summary.line())
+        _fail(
+            f"the import stopped: {exc}\nThe rows reported so far are saved; run the same "
+            "command again to finish.",
+            exc,
+        )
+    typer.echo(summary.line())
+    if summary.errors:
+        raise typer.Exit(2)
+
+
+@app.command("export")
+def export_customers(
+    store: Annotated[str, typer.Option(help="Code of the store")],
+    format_: Annotated[
+        Format | None, typer.Option("--format", help="Default: from -o's extension, else csv")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Default: standard output")
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option("--as", help="E-mail of the owner or admin acting")
+    ] = None,
+) -> None:
+    """Export a store's customers (not deleted) as CSV or JSON Lines."""
+    try:
+        count = transfer.export_file(store, format_, output, actor)
+    except ClientbookError as exc:
+        _fail(exc.detail, exc)
+    except SQLAlchemyError as exc:
+        _fail(f"the export stopped: {exc}", exc)
+    if output is not None:
+        typer.echo(f"{count} customers written to {output}", err=True)
 
 
 def _demo_password(data_dir: Path) -> str:

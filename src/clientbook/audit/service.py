@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.kit.db import utcnow
@@ -28,6 +28,30 @@ async def record(
             at=utcnow(),
         )
     )
+
+
+async def record_many(
+    session: AsyncSession,
+    scope: StoreScope,
+    action: str,
+    changes: Iterable[tuple[uuid.UUID, Iterable[str]]],
+) -> None:
+    """``record`` for many customers in one INSERT (bulk imports)."""
+    now = utcnow()
+    rows = [
+        {
+            "store_id": scope.store_id,
+            "id": uuid.uuid4(),
+            "customer_id": customer_id,
+            "actor_user_id": scope.user_id,
+            "action": action,
+            "fields": sorted(fields),
+            "at": now,
+        }
+        for customer_id, fields in changes
+    ]
+    if rows:
+        await session.execute(insert(CustomerEvent), rows)
 
 
 async def events_of(

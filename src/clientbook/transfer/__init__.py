@@ -1,0 +1,1 @@
+"""Bulk import and export of a store's customers (CSV and JSON Lines)."""
