@@ -17,7 +17,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from bench.names import CITIES, DOMAINS, FIRST_NAMES, LABELS, LAST_NAMES, PHONE_PLANS
 from clientbook.accounts.passwords import hash_password
@@ -146,8 +146,29 @@ def _pg(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, list | dict) else value
 
 
+SEARCH_INDEX = "ix_customers_search_text_trgm"
+
+
+async def search_index(db: Database, *, present: bool) -> None:
+    """A trigram index grows slowly row by row; it is dropped for the load and built after."""
+    if db.dialect != "postgresql":
+        return
+    async with db.transaction() as session:
+        if present:
+            print("building the trigram search index")
+            await session.execute(
+                text(
+                    f"CREATE INDEX IF NOT EXISTS {SEARCH_INDEX} ON customers "
+                    "USING gin (search_text gin_trgm_ops)"
+                )
+            )
+        else:
+            await session.execute(text(f"DROP INDEX IF EXISTS {SEARCH_INDEX}"))
+
+
 async def main(customers: int, small_stores: int, small_size: int) -> None:
     db = Database(get_settings().database_url)
+    await search_index(db, present=False)
     try:
         _, store_id = await ensure_user_and_store(db, "BENCH")
         print(f"store BENCH: {customers:,} customers")
@@ -157,6 +178,7 @@ async def main(customers: int, small_stores: int, small_size: int) -> None:
             print(f"store SMALL{i}: {small_size:,} customers")
             await fill(db, small_id, small_size, seed=100 + i)
     finally:
+        await search_index(db, present=True)
         await db.dispose()
 
 

@@ -24,7 +24,8 @@ from clientbook.kit.requests import media_type
 from clientbook.stores.scope import Role, StoreScope
 from clientbook.transfer.exporter import export_text
 from clientbook.transfer.formats import MEDIA_TYPES, Format, format_of_name, open_rows
-from clientbook.transfer.importer import Mode, Summary, error_message, import_rows
+from clientbook.transfer.importer import Mode, Summary, import_rows
+from clientbook.transfer.rows import error_message
 
 router = APIRouter(prefix="/v1/stores/{store}/customers", tags=["import and export"])
 log = logging.getLogger("clientbook.transfer")

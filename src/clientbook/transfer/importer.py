@@ -23,40 +23,31 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
-from itertools import islice
 from typing import Any, cast
 
-import orjson
 from anyio import to_thread
-from pydantic import ValidationError
 from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.audit import service as audit
-from clientbook.customers.fields import apply_changes, check_identifiable, derive, given_fields
-from clientbook.customers.schemas import CustomerCreate
+from clientbook.customers.fields import apply_changes, check_identifiable, derive
 from clientbook.customers.service import UNIQUES
-from clientbook.kit.contact import email_key
 from clientbook.kit.db import Database, utcnow
 from clientbook.kit.errors import ClientbookError, Conflict, FieldError
 from clientbook.models import Customer
 from clientbook.pricing.service import active_price_list
 from clientbook.stores.scope import Role, StoreScope
 from clientbook.transfer.formats import SourceRow
+from clientbook.transfer.rows import COLUMNS, PreparedRow, error_message, prepare_batch
 
 BATCH_SIZE = 1000
-CONTENT_NAMESPACE = uuid.UUID("6b1f3c52-4d0e-5a8e-9c1e-2f7d1b0c9a11")
 _TABLE = cast(Table, Customer.__table__)
-_COLUMNS = [
-    (column.name, Customer.__mapper__.get_property_by_column(column).key)
-    for column in _TABLE.columns
-]
 _EMAIL_RULE, _CARD_RULE = UNIQUES
 NO_PRICE_LIST = "default_price_list_id: no active price list with this id in the store"
 RACED = "skipped: a customer with this e-mail or loyalty card number was added meanwhile"
@@ -141,23 +132,6 @@ class Summary:
         )
 
 
-@dataclass
-class _Row:
-    """A row read and validated, with the customer it would create."""
-
-    number: int
-    identifier: str
-    error: str | None = None
-    changes: dict[str, Any] = field(default_factory=dict)
-    is_active: bool | None = None
-    company_given: frozenset[str] = frozenset()
-    email_key: str = ""
-    card: str | None = None
-    content_id: uuid.UUID | None = None
-    candidate: Customer | None = None
-    create_error: str | None = None  # why it cannot be created (it may still update)
-
-
 @dataclass(eq=False)
 class _Target:
     """A customer a batch writes: a new one (inserted) or an existing one (updated)."""
@@ -182,9 +156,9 @@ async def import_rows(
     source = iter(rows)
     size = batch_size or BATCH_SIZE
 
-    def prepare() -> "asyncio.Future[list[_Row]]":
+    def prepare() -> "asyncio.Future[list[PreparedRow]]":
         # In a worker thread, while the batch before is written.
-        work = partial(_prepare_batch, scope, source, size)
+        work = partial(prepare_batch, scope, source, size)
         return asyncio.ensure_future(to_thread.run_sync(work))
 
     upcoming = prepare()
@@ -202,121 +176,11 @@ async def import_rows(
                 await upcoming
 
 
-# --- 1. read and validate (no database) -----------------------------------------------------
-
-
-def _prepare_batch(scope: StoreScope, source: Iterator[SourceRow], size: int) -> list[_Row]:
-    return [_prepare(scope, row) for row in islice(source, size)]
-
-
-def _prepare(scope: StoreScope, source: SourceRow) -> _Row:
-    row = _Row(source.number, _identifier(source))
-    if source.problem:
-        row.error = source.problem
-        return row
-    try:
-        data = CustomerCreate.model_validate(source.values)
-    except ValidationError as exc:
-        row.error = _validation_message(exc)
-        return row
-    row.changes = given_fields(data, exclude=frozenset({"is_active"}))
-    row.is_active = data.is_active
-    if data.company is not None and source.flat_company:
-        row.company_given = frozenset(data.company.model_fields_set)
-    row.email_key = email_key(data.email) if data.email else ""
-    row.card = data.loyalty_card_number
-    if not row.email_key and not row.card:
-        row.content_id = _content_id(scope, data)
-    try:
-        row.candidate = _new_customer(scope, row)
-    except ClientbookError as exc:
-        row.error = error_message(exc)
-        return row
-    try:
-        check_identifiable(row.candidate)
-    except ClientbookError as exc:
-        row.create_error = error_message(exc)
-    derive(row.candidate)
-    return row
-
-
-def _identifier(source: SourceRow) -> str:
-    for name in ("email", "loyalty_card_number"):
-        value = source.values.get(name)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return f"row {source.number}"
-
-
-def _validation_message(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        name = ".".join(str(part) for part in error["loc"]) or "body"
-        parts.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
-    return "; ".join(parts)
-
-
-def error_message(exc: ClientbookError) -> str:
-    if not exc.errors:
-        return exc.detail
-    return "; ".join(
-        e.message if e.field == "body" else f"{e.field}: {e.message}" for e in exc.errors
-    )
-
-
-def _content_id(scope: StoreScope, data: CustomerCreate) -> uuid.UUID:
-    """The same row content in the same store always gets the same id."""
-    given = data.model_dump(mode="json", include=data.model_fields_set)
-    content = {k: v for k, v in given.items() if v not in (None, [], {})}
-    text = orjson.dumps(content, option=orjson.OPT_SORT_KEYS).decode()
-    return uuid.uuid5(CONTENT_NAMESPACE, f"{scope.store_id}:{text}")
-
-
-class _Draft:
-    """A new customer's columns, as ``customers.fields`` writes them.
-
-    ``apply_changes``, ``check_identifiable`` and ``derive`` only read and write the
-    customer's column attributes; a plain object with those attributes spares each row the
-    ORM's instrumentation, a third of the time a row takes. Its values go into one INSERT.
-    """
-
-    __slots__ = tuple(key for _, key in _COLUMNS)
-
-    def __init__(self, **values: Any) -> None:
-        for key in self.__slots__:
-            setattr(self, key, values.get(key))
-
-
-def _new_customer(scope: StoreScope, row: _Row) -> Customer:
-    """The customer ``create_customer`` would make of this row (not yet checked for
-    identifiability: an upsert may only complete an existing customer)."""
-    now = utcnow()
-    draft = _Draft(
-        store_id=scope.store_id,
-        id=row.content_id or uuid.uuid4(),
-        created_at=now,
-        updated_at=now,
-        email_key="",
-        labels=[],
-        consents={},
-        preferences={},
-        metadata_={},
-        status="active",
-        is_active=True,
-        version=1,
-    )
-    customer = cast(Customer, draft)
-    apply_changes(customer, row.changes, scope.country)
-    if row.is_active is not None:
-        customer.is_active = row.is_active
-    return customer
-
-
 # --- 2.-4. match and write, one transaction per batch ---------------------------------------
 
 
 async def _import_batch(
-    database: Database, scope: StoreScope, rows: list[_Row], mode: Mode
+    database: Database, scope: StoreScope, rows: list[PreparedRow], mode: Mode
 ) -> list[RowReport]:
     candidates = [(r.candidate, _snapshot(r.candidate)) for r in rows if r.candidate]
     for attempt in range(2):
@@ -334,7 +198,7 @@ async def _import_batch(
 
 
 async def _write_batch(
-    session: AsyncSession, scope: StoreScope, rows: list[_Row], mode: Mode
+    session: AsyncSession, scope: StoreScope, rows: list[PreparedRow], mode: Mode
 ) -> list[RowReport]:
     usable = await _usable_price_lists(session, scope, rows)
     existing = await _existing(session, scope, rows, lock=mode is Mode.upsert)
@@ -346,7 +210,7 @@ async def _write_batch(
 
 
 async def _usable_price_lists(
-    session: AsyncSession, scope: StoreScope, rows: list[_Row]
+    session: AsyncSession, scope: StoreScope, rows: list[PreparedRow]
 ) -> set[uuid.UUID]:
     """The batch's price lists that a customer may get (a handful of lookups per batch)."""
     wanted: set[uuid.UUID] = {
@@ -362,7 +226,7 @@ async def _usable_price_lists(
 
 
 async def _existing(
-    session: AsyncSession, scope: StoreScope, rows: list[_Row], *, lock: bool
+    session: AsyncSession, scope: StoreScope, rows: list[PreparedRow], *, lock: bool
 ) -> list[Customer]:
     """In one query: the customers (not deleted) with the batch's e-mails or loyalty cards,
     and any customer, deleted or not, with one of the batch's content ids."""
@@ -423,7 +287,7 @@ class _Batch:
         if card and self.by_card.get(card) is target:
             del self.by_card[card]
 
-    def take(self, row: _Row, usable_price_lists: set[uuid.UUID]) -> RowReport:
+    def take(self, row: PreparedRow, usable_price_lists: set[uuid.UUID]) -> RowReport:
         if row.error is not None:
             return RowReport(row.number, row.identifier, Result.error, row.error)
         price_list = row.changes.get("default_price_list_id")
@@ -442,7 +306,7 @@ class _Batch:
             return RowReport(row.number, row.identifier, Result.skipped, self._exists(target, via))
         return self._update(target, row)
 
-    def _match(self, row: _Row) -> tuple[_Target, str] | None:
+    def _match(self, row: PreparedRow) -> tuple[_Target, str] | None:
         if row.email_key and (target := self.by_email.get(row.email_key)):
             return target, "e-mail"
         if row.card and (target := self.by_card.get(row.card)):
@@ -455,7 +319,7 @@ class _Batch:
             return f"same {via} as row {target.row}, which was imported"
         return _EMAIL_RULE.message if via == "e-mail" else _CARD_RULE.message
 
-    def _create(self, row: _Row) -> RowReport:
+    def _create(self, row: PreparedRow) -> RowReport:
         if row.create_error is not None:
             return RowReport(row.number, row.identifier, Result.error, row.create_error)
         assert row.candidate is not None
@@ -468,7 +332,7 @@ class _Batch:
         self.created.append(target)
         return report
 
-    def _update(self, target: _Target, row: _Row) -> RowReport:
+    def _update(self, target: _Target, row: PreparedRow) -> RowReport:
         """Write the row's fields over the customer, as ``update_customer`` does."""
         customer = target.customer
         before = _snapshot(customer)
@@ -495,7 +359,7 @@ class _Batch:
         return report
 
     @staticmethod
-    def _changes(customer: Customer, row: _Row) -> dict[str, Any]:
+    def _changes(customer: Customer, row: PreparedRow) -> dict[str, Any]:
         """A CSV row's company columns are separate cells: one not given is kept."""
         changes = row.changes
         company = changes.get("company")
@@ -521,7 +385,7 @@ def _conflict(field_name: str, message: str) -> ClientbookError:
 
 
 def _snapshot(customer: Customer) -> dict[str, Any]:
-    return {key: getattr(customer, key) for _, key in _COLUMNS}
+    return {key: getattr(customer, key) for _, key in COLUMNS}
 
 
 def _restore(customer: Customer, values: dict[str, Any]) -> None:
@@ -530,7 +394,7 @@ def _restore(customer: Customer, values: dict[str, Any]) -> None:
 
 
 def _values(customer: Customer) -> dict[str, Any]:
-    return {name: getattr(customer, key) for name, key in _COLUMNS}
+    return {name: getattr(customer, key) for name, key in COLUMNS}
 
 
 async def _insert(session: AsyncSession, scope: StoreScope, created: list[_Target]) -> None:
