@@ -17,7 +17,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
 from bench.names import CITIES, DOMAINS, FIRST_NAMES, LABELS, LAST_NAMES, PHONE_PLANS
 from clientbook.accounts.passwords import hash_password
@@ -109,16 +109,22 @@ async def ensure_user_and_store(db: Database, code: str) -> tuple[uuid.UUID, uui
 
 
 async def fill(db: Database, store_id: uuid.UUID, count: int, seed: int) -> None:
-    rng = random.Random(seed)
+    """Top the store up to ``count`` customers (an interrupted run continues)."""
+    async with db.transaction() as session:
+        done = await session.scalar(
+            select(func.count()).select_from(Customer).where(Customer.store_id == store_id)
+        )
+    done = int(done or 0)
+    rng = random.Random(seed * 1_000_003 + done)
     start = datetime(2021, 1, 1, tzinfo=UTC)
-    done, began = 0, time.perf_counter()
+    began, first = time.perf_counter(), done
     while done < count:
         size = min(BATCH, count - done)
         customers = [fake_customer(rng, store_id, done + i, start) for i in range(size)]
         addresses = [fake_address(rng, c) for c in customers if rng.random() < 0.7]
         await write(db, customers, addresses)
         done += size
-        rate = done / (time.perf_counter() - began)
+        rate = (done - first) / (time.perf_counter() - began)
         print(f"\r  {done:>9,} / {count:,} customers ({rate:,.0f}/s)", end="", flush=True)
     print()
 
