@@ -12,28 +12,13 @@ from sqlalchemy import select
 from clientbook.accounts.passwords import verify_password
 from clientbook.models import Membership, User
 from tests.factories import PASSWORD, Factory, Staff, StoreCtx
+from tests.problems import assert_problem, bearer, error_fields
 
 MEMBER_FIELDS = {"user_id", "email", "name", "role", "is_active", "created_at", "updated_at"}
 
 
 def new_email(prefix: str = "member") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def error_fields(body: dict[str, Any]) -> set[str]:
-    return {error["field"] for error in body.get("errors", [])}
 
 
 async def members(client: httpx.AsyncClient, ctx: StoreCtx) -> dict[str, dict[str, Any]]:

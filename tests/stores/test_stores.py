@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from clientbook.models import Membership, Store
 from tests.factories import PASSWORD, Factory
+from tests.problems import assert_problem, bearer, error_fields
 
 STORE_FIELDS = {
     "id",
@@ -25,22 +26,6 @@ STORE_FIELDS = {
 
 def new_code() -> str:
     return f"S{uuid.uuid4().hex[:12]}"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def error_fields(body: dict[str, Any]) -> set[str]:
-    return {error["field"] for error in body.get("errors", [])}
 
 
 def not_found_shape(body: dict[str, Any]) -> dict[str, Any]:
