@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook import demo as demo_data
 from clientbook.accounts import service as accounts
 from clientbook.kit.db import Database
-from clientbook.kit.errors import ClientbookError
+from clientbook.kit.errors import ClientbookError, field_errors
 from clientbook.kit.migrate import upgrade
 from clientbook.settings import Environment, get_settings
 from clientbook.stores.scope import Role
@@ -48,10 +48,7 @@ def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         fields = "".join(f"\n  {e.field}: {e.message}" for e in exc.errors)
         _fail(f"{exc.detail}{fields}", exc)
     except ValidationError as exc:
-        fields = "".join(
-            f"\n  {'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
+        fields = "".join(f"\n  {e.field}: {e.message}" for e in field_errors(exc.errors()))
         _fail(f"invalid input{fields}", exc)
 
 

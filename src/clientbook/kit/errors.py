@@ -1,12 +1,30 @@
 """Domain errors. Each knows its HTTP status; every surface renders them in its own format."""
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
 class FieldError:
     field: str
     message: str
+
+
+_LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+
+def field_errors(errors: Iterable[Mapping[str, Any]], *, default: str = "body") -> list[FieldError]:
+    """Pydantic's errors as field errors: ``("body", "company", "name")`` → ``company.name``
+    (list indexes stay numbers), without pydantic's "Value error, " prefix."""
+    found = []
+    for error in errors:
+        parts = [str(part) for part in error.get("loc", ())]
+        if parts and parts[0] in _LOCATIONS:
+            parts = parts[1:]
+        message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+        found.append(FieldError(".".join(parts) or default, message))
+    return found
 
 
 class ClientbookError(Exception):

@@ -17,9 +17,9 @@ from clientbook.kit.errors import (
     BadRequest,
     ClientbookError,
     Conflict,
-    FieldError,
     TooManyRequests,
     ValidationFailed,
+    field_errors,
 )
 
 Renderer = Callable[[Request, ClientbookError], Response]
@@ -65,28 +65,13 @@ class Renderers:
         return problem_response(request, error)
 
 
-def field_name(location: tuple[int | str, ...]) -> str:
-    """``("body", "company", "name")`` → ``company.name``; list indexes stay as numbers."""
-    parts = [str(part) for part in location]
-    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
-        parts = parts[1:]
-    return ".".join(parts) or "body"
-
-
 def validation_error(exc: RequestValidationError) -> ClientbookError:
     errors = exc.errors()
     if any(error.get("type") == "json_invalid" for error in errors):
         return BadRequest("The request body is not valid JSON")
-    field_errors = [
-        FieldError(field_name(tuple(error.get("loc", ()))), _message(error)) for error in errors
-    ]
-    summary = "; ".join(f"{e.field}: {e.message}" for e in field_errors)
-    return ValidationFailed(summary or "The request is not valid", errors=field_errors)
-
-
-def _message(error: dict[str, object]) -> str:
-    message = str(error.get("msg", "is not valid"))
-    return message.removeprefix("Value error, ")
+    found = field_errors(errors)
+    summary = "; ".join(f"{e.field}: {e.message}" for e in found)
+    return ValidationFailed(summary or "The request is not valid", errors=found)
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -18,7 +18,7 @@ from clientbook.customers.fields import apply_changes, check_identifiable, deriv
 from clientbook.customers.schemas import CustomerCreate
 from clientbook.kit.contact import email_key
 from clientbook.kit.db import utcnow
-from clientbook.kit.errors import ClientbookError
+from clientbook.kit.errors import ClientbookError, field_errors
 from clientbook.models import Customer
 from clientbook.stores.scope import StoreScope
 from clientbook.transfer.formats import SourceRow
@@ -92,11 +92,7 @@ def _identifier(source: SourceRow) -> str:
 
 
 def _validation_message(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        name = ".".join(str(part) for part in error["loc"]) or "body"
-        parts.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
-    return "; ".join(parts)
+    return "; ".join(f"{e.field}: {e.message}" for e in field_errors(exc.errors()))
 
 
 def error_message(exc: ClientbookError) -> str:

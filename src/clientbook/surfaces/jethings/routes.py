@@ -175,7 +175,7 @@ def _price_list_answer(customer: Customer, message: str) -> dict[str, Any]:
     }
 
 
-async def _customer_id(raw: str) -> uuid.UUID:
+def _customer_id(raw: str) -> uuid.UUID:
     try:
         return uuid.UUID(raw)
     except ValueError as exc:
@@ -190,7 +190,7 @@ async def set_price_list(
     body = await _body(request)
     if body.get("priceListId") is None:
         raise BadRequest("priceListId is required")
-    target = await _customer_id(customer_id)
+    target = _customer_id(customer_id)
     await customers.get_customer(session, scope, target)
     price_list_id = _uuid(body["priceListId"], "priceListId")
     changes: dict[str, Any] = {"default_price_list_id": price_list_id}
@@ -218,7 +218,7 @@ async def bulk_delete(request: Request, session: SessionDep, scope: HeaderStoreS
 @router.delete("/customers/{customer_id}/price-list")
 async def remove_price_list(customer_id: str, session: SessionDep, scope: HeaderStoreScope) -> Any:
     """Take away the customer's default price list."""
-    target = await _customer_id(customer_id)
+    target = _customer_id(customer_id)
     customer = await customers.update_customer(
         session, scope, target, CustomerUpdate(default_price_list_id=None)
     )

@@ -16,7 +16,7 @@ from clientbook.customers.schemas import CustomerCreate
 from clientbook.deps import SessionDep, SettingsDep, StorageDep
 from clientbook.files import service as files
 from clientbook.groups import service as groups
-from clientbook.kit.errors import BadRequest, FieldError
+from clientbook.kit.errors import BadRequest, FieldError, field_errors
 from clientbook.kit.requests import read_multipart
 from clientbook.models import Customer
 from clientbook.optics import service as optics
@@ -104,13 +104,7 @@ def _json_data(raw: str | None) -> JsonData:
     try:
         return JsonData.model_validate(parsed)
     except ValidationError as exc:
-        errors = [
-            FieldError(
-                ".".join(str(part) for part in e["loc"]) or "jsonData",
-                e["msg"].removeprefix("Value error, "),
-            )
-            for e in exc.errors()
-        ]
+        errors = field_errors(exc.errors(), default="jsonData")
         raise BadRequest("Invalid input data or missing required fields", errors=errors) from exc
 
 
