@@ -191,7 +191,7 @@ async def floor(
 # --- scenarios -------------------------------------------------------------------------------
 
 
-def run(duration: int, out_path: Path) -> None:
+def run(duration: int, out_path: Path | None, only: str | None) -> None:
     settings = get_settings()
     url = settings.database_url
     if not url.startswith("postgres"):
@@ -208,17 +208,17 @@ def run(duration: int, out_path: Path) -> None:
         with tempfile.TemporaryDirectory() as folder:
             ids = Path(folder, "ids.txt")
             ids.write_text("\n".join(samples["ids"]))
-            results = _api_scenarios(duration, token, ids, Path(folder), samples)
+            results = _api_scenarios(duration, token, ids, Path(folder), samples, only)
         rss = worker_rss_mb(server)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    floors = asyncio.run(_floors(url, samples, duration))
+    floors = asyncio.run(_floors(url, samples, duration, only))
     write_results(out_path, results, floors, rss, samples["size"], duration)
 
 
 def _api_scenarios(
-    duration: int, token: str, ids: Path, folder: Path, samples: dict[str, Any]
+    duration: int, token: str, ids: Path, folder: Path, samples: dict[str, Any], only: str | None
 ) -> list[Measure]:
     results = []
     for name, mode, queries in (
@@ -232,6 +232,8 @@ def _api_scenarios(
         ("create", "create", ["x"]),
         ("patch", "patch", ["x"]),
     ):
+        if only and only not in name:
+            continue
         query_file = folder / f"{mode}-{len(results)}.txt"
         query_file.write_text("\n".join(queries))
         files = {"ids": str(ids), "queries": str(query_file), "token": token}
@@ -292,7 +294,9 @@ def _another_way(e164: str) -> str:
     return f"{digits[:3]}%20{digits[3:6]}%20{digits[6:]}"
 
 
-async def _floors(url: str, samples: dict[str, Any], duration: int) -> list[Measure]:
+async def _floors(
+    url: str, samples: dict[str, Any], duration: int, only: str | None
+) -> list[Measure]:
     dsn = async_url(url).replace("+asyncpg", "")
     pool = await asyncpg.create_pool(dsn, min_size=16, max_size=16)
     store_id, ids = samples["store_id"], samples["ids"]
@@ -362,6 +366,8 @@ async def _floors(url: str, samples: dict[str, Any], duration: int) -> list[Meas
             ("search: part of an e-mail", search(email_parts)),
             ("search: phone written another way", search(phones)),
         ):
+            if only and only not in name:
+                continue
             for concurrency in (1, 16):
                 results.append(await floor(name, pool, query, concurrency, min(duration, 5)))
     finally:
@@ -389,7 +395,7 @@ with `count(*)`, which the API no longer does (per-store counts), so that ratio 
 
 
 def write_results(
-    path: Path,
+    path: Path | None,
     api: list[Measure],
     floors: list[Measure],
     rss: list[float],
@@ -419,7 +425,8 @@ def write_results(
     }
     body = "\n".join(lines)
     header = "\n".join(f"- {k}: {v}" for k, v in report.items())
-    path.write_text(f"# Benchmark results\n\n{header}\n\n{COMMANDS}\n{body}\n")
+    if path is not None:
+        path.write_text(f"# Benchmark results\n\n{header}\n\n{COMMANDS}\n{body}\n")
     print(json.dumps(report, indent=2))
     print(body)
 
@@ -428,5 +435,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--out", type=Path, default=Path("bench/RESULTS.md"))
+    parser.add_argument(
+        "--only", help="run only the scenarios whose name holds this text; writes no report"
+    )
     arguments = parser.parse_args()
-    run(arguments.duration, arguments.out)
+    run(arguments.duration, None if arguments.only else arguments.out, arguments.only)

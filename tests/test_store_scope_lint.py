@@ -6,7 +6,8 @@ Two rules, read from the source:
    ``resolve_store_scope`` for requests and ``member_scope`` for trusted tools).
 2. Every function that queries or creates a store-owned model (a model with a
    ``store_id`` column, memberships aside: they are what a scope is made from) takes a
-   ``StoreScope`` parameter, itself or through the function it is nested in.
+   ``StoreScope`` parameter, itself or through the function it is nested in, or is
+   given to ``ScopedQuery(...)``, whose statement checks the caller's scope itself.
 
 "Queries" means: ``select``/``update``/``delete``/``insert`` over the model or its columns,
 ``session.get``/``get_one``/``merge`` of it, ``.select_from``/``.join``/``.outerjoin`` of it,
@@ -93,6 +94,7 @@ class _Checker(ast.NodeVisitor):
         self.models: dict[str, str] = {}  # local name → store-owned model
         self.model_modules: set[str] = set()  # local names bound to clientbook.models
         self.stack: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        self.in_scoped_query = 0  # inside the arguments of ScopedQuery(...)
         self.queries: list[Violation] = []  # every query found, scoped or not
         self.violations: list[Violation] = []
 
@@ -181,7 +183,7 @@ class _Checker(ast.NodeVisitor):
             where = self.stack[-1].name if self.stack else "<module>"
             found = Violation(self.path, node.lineno, f"{where}() queries {model}")
             self.queries.append(found)
-            if not any(_takes_scope(function) for function in self.stack):
+            if not self.in_scoped_query and not any(map(_takes_scope, self.stack)):
                 self.violations.append(
                     Violation(
                         self.path,
@@ -189,7 +191,10 @@ class _Checker(ast.NodeVisitor):
                         f"{where}() queries {model} without taking a StoreScope",
                     )
                 )
+        scoped = _callee(node) == "ScopedQuery"
+        self.in_scoped_query += scoped
         self.generic_visit(node)
+        self.in_scoped_query -= scoped
 
 
 def _mentions_scope(node: ast.expr) -> bool:
@@ -292,6 +297,10 @@ async def count(session, *, scope: "StoreScope"):
 
 def condition(customer_id):
     return Customer.id == customer_id  # a condition, not a query
+
+IN_SCOPE = ScopedQuery(
+    lambda statement: statement.outerjoin(Customer, Customer.store_id == Membership.store_id)
+)
 """
 
 
@@ -314,6 +323,7 @@ def test_the_checker_accepts_scoped_queries() -> None:
     assert [q.what for q in checker.queries] == [
         "inner() queries Customer",
         "count() queries CustomerAddress",
+        "<module>() queries Customer",
     ]
 
 

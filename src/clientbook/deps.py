@@ -1,4 +1,8 @@
-"""Request dependencies: what an endpoint needs, named in its signature."""
+"""Request dependencies: what an endpoint needs, named in its signature.
+
+They are all ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread,
+and that hop costs more than the rest of a simple read.
+"""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -15,24 +19,30 @@ from clientbook.settings import Settings
 from clientbook.stores.scope import StoreScope, ensure_live_session, resolve_store_scope
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-async def get_session(
-    database: Annotated[Database, Depends(get_database)],
-) -> AsyncIterator[AsyncSession]:
-    async with database.transaction() as session:
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def get_session(request: Request, database: DatabaseDep) -> AsyncIterator[AsyncSession]:
+    """A transaction for requests that change something; a plain reader for GET and HEAD."""
+    unit = database.reading() if request.method in SAFE_METHODS else database.transaction()
+    async with unit as session:
         yield session
 
 
-def get_storage(request: Request) -> Storage:
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def get_storage(request: Request) -> Storage:
     storage: Storage = request.app.state.storage
     return storage
 
@@ -51,7 +61,7 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def get_claims(request: Request, settings: SettingsDep) -> AccessClaims:
+async def get_claims(request: Request, settings: SettingsDep) -> AccessClaims:
     return read_access_token(settings.jwt_secret, bearer_token(request))
 
 
@@ -66,11 +76,10 @@ async def get_current_user(session: SessionDep, claims: ClaimsDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-async def get_store_scope(
-    session: SessionDep,
-    claims: ClaimsDep,
-    store: Annotated[str, Path(description="The store's id or code", max_length=64)],
-) -> StoreScope:
+StoreRef = Annotated[str, Path(description="The store's id or code", max_length=64)]
+
+
+async def get_store_scope(session: SessionDep, claims: ClaimsDep, store: StoreRef) -> StoreScope:
     return await resolve_store_scope(session, claims, store)
 
 

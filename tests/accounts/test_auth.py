@@ -568,6 +568,18 @@ async def test_expired_token_is_401(
     assert "expired" in body["detail"]
 
 
+async def test_a_token_that_worked_is_refused_once_it_expires(
+    client: httpx.AsyncClient, factory: Factory, settings: Settings
+) -> None:
+    """Verified tokens are remembered (see accounts/tokens.py), but never past their expiry."""
+    staff = await factory.user()
+    token = issue_access_token(settings.jwt_secret, claims_of(staff), timedelta(seconds=2))
+    assert (await client.get("/v1/stores", headers=bearer(token))).status_code == 200
+    await asyncio.sleep(2.1)
+    body = assert_unauthorized(await client.get("/v1/stores", headers=bearer(token)))
+    assert "expired" in body["detail"]
+
+
 async def test_token_signed_with_another_secret_is_401(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:

@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from fastapi.responses import JSONResponse
 
 from clientbook.customers import queries, service
 from clientbook.customers.schemas import (
@@ -16,11 +15,12 @@ from clientbook.customers.schemas import (
     SortOrder,
     Status,
 )
-from clientbook.customers.serialize import customer_out, etag
-from clientbook.deps import SessionDep, StoreScopeDep
+from clientbook.customers.serialize import customer_document, etag
+from clientbook.deps import ClaimsDep, DatabaseDep, SessionDep, StoreRef, StoreScopeDep
 from clientbook.kit import idempotency
 from clientbook.kit.errors import PreconditionFailed
 from clientbook.kit.pagination import MAX_LIMIT
+from clientbook.kit.responses import FastJSON, json_values
 
 router = APIRouter(prefix="/v1/stores/{store}/customers", tags=["customers"])
 
@@ -40,9 +40,9 @@ def expected_version(if_match: str | None) -> int | None:
     return int(tag)
 
 
-def _one(customer: Any, status_code: int = 200, **headers: str) -> JSONResponse:
-    body = customer_out(customer).model_dump(mode="json")
-    return JSONResponse(body, status_code=status_code, headers={"ETag": etag(customer), **headers})
+def _one(customer: Any, status_code: int = 200, **headers: str) -> FastJSON:
+    body = customer_document(customer)
+    return FastJSON(body, status_code=status_code, headers={"ETag": etag(customer), **headers})
 
 
 @router.post("", status_code=201, response_model=CustomerOut)
@@ -62,12 +62,12 @@ async def create_customer(
     location = f"/v1/stores/{scope.store_code}/customers/{customer.id}"
     response = _one(customer, 201, Location=location)
     if idempotency_key:
-        content = customer_out(customer).model_dump(mode="json")
+        content = json_values(customer_document(customer))
         await idempotency.remember(session, scope, idempotency_key, body_hash, response, content)
     return response
 
 
-@router.get("", response_model=dict[str, Any])
+@router.get("", response_model=dict[str, Any], response_class=FastJSON)
 async def list_customers(
     session: SessionDep,
     scope: StoreScopeDep,
@@ -87,7 +87,7 @@ async def list_customers(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> dict[str, Any]:
+) -> FastJSON:
     """List and search customers. Page numbers give exact totals; ``cursor`` walks any size."""
     where = queries.CustomerFilter(
         q=q,
@@ -121,18 +121,15 @@ async def list_customers(
         pagination["next_cursor"] = (
             queries.cursor_of(rows[-1], order_by) if rows and info.has_next else None
         )
-    return {
-        "data": [customer_out(c).model_dump(mode="json") for c in rows],
-        "pagination": pagination,
-    }
+    return FastJSON({"data": [customer_document(c) for c in rows], "pagination": pagination})
 
 
 @router.get("/{customer_id}", response_model=CustomerOut)
 async def get_customer(
-    customer_id: uuid.UUID, session: SessionDep, scope: StoreScopeDep
+    customer_id: uuid.UUID, database: DatabaseDep, claims: ClaimsDep, store: StoreRef
 ) -> Response:
     """One customer, with its version as the ETag."""
-    return _one(await service.get_customer(session, scope, customer_id))
+    return _one(await queries.customer_in_scope(database, claims, store, customer_id))
 
 
 @router.patch("/{customer_id}", response_model=CustomerOut)

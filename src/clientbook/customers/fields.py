@@ -1,13 +1,18 @@
 """Applying canonical field values to a customer, and the columns derived from them."""
 
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import Row
 
 from clientbook.kit.contact import Phone, email_key, parse_phone, phone_digits
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import FieldError, ValidationFailed
 from clientbook.models import Customer
+
+# A customer to read: an ORM ``Customer`` or a row of ``queries.CUSTOMER_COLUMNS``.
+CustomerData = Customer | Row[Any] | SimpleNamespace
 
 IDENTIFYING = ("first_name", "last_name", "display_name", "email", "phone")
 NOT_NULL = ("status",)
@@ -106,7 +111,7 @@ def check_identifiable(customer: Customer) -> None:
         raise ValidationFailed(message, errors=[FieldError("body", message)])
 
 
-def display_name(customer: Customer) -> str:
+def display_name(customer: CustomerData) -> str:
     """First and last name; else the display name; else the e-mail; else empty."""
     full = " ".join(part for part in (customer.first_name, customer.last_name) if part)
     return full or customer.display_name or customer.email or ""

@@ -5,11 +5,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from clientbook.customers.serialize import customer_out
+from clientbook.customers.serialize import customer_document
 from clientbook.deps import SessionDep, StoreScopeDep
 from clientbook.groups import service
 from clientbook.groups.schemas import GroupCreate, GroupMembersAdd, GroupOut, GroupUpdate
 from clientbook.kit.pagination import MAX_LIMIT, PageInfo
+from clientbook.kit.responses import json_values
 
 router = APIRouter(prefix="/v1/stores/{store}", tags=["groups"])
 
@@ -64,7 +65,7 @@ async def list_group_customers(
         session, scope, group_id, offset=(page - 1) * limit, limit=limit
     )
     return {
-        "data": [customer_out(c).model_dump(mode="json") for c in customers],
+        "data": [json_values(customer_document(c)) for c in customers],
         "pagination": PageInfo(page=page, limit=limit, total=total).as_dict(),
     }
 

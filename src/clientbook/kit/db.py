@@ -5,7 +5,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+import asyncpg
+from sqlalchemy import DateTime, MetaData, Select, TypeDecorator, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,7 +16,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
-from clientbook.kit.errors import ClientbookError
+from clientbook.kit.errors import ClientbookError, ServiceUnavailable
+
+CONNECTION_LOST = "The database connection was lost; try again"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -24,6 +27,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+AUTOCOMMIT = "AUTOCOMMIT"
 
 
 class Base(DeclarativeBase):
@@ -72,9 +78,10 @@ def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
-    return create_async_engine(
-        full, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    # No pre-ping: it costs three round trips per request (BEGIN, ping, ROLLBACK). A
+    # connection lost to a database restart fails one request with 503 and the pool drops
+    # every older connection (SQLAlchemy's "optimistic" disconnect handling).
+    return create_async_engine(full, pool_size=pool_size, max_overflow=pool_size)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -91,7 +98,28 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_on_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get("isolation_level") != AUTOCOMMIT:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class FixedQuery:
+    """A Core statement whose shape never changes, for the hottest one-row reads.
+
+    ``Database.fetch_one`` runs it. On PostgreSQL that is straight on the pooled asyncpg
+    connection, with the statement compiled once: for a one-row read, SQLAlchemy's
+    connection and result layers cost twice the query itself (see bench/RESULTS.md).
+    """
+
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+        self.statement = statement
+        self._compiled: tuple[str, tuple[str, ...]] | None = None
+
+    def for_asyncpg(self, dialect: Dialect) -> tuple[str, tuple[str, ...]]:
+        """The SQL text and the names of its positional parameters, in order."""
+        if self._compiled is None:
+            compiled = self.statement.compile(dialect=dialect)
+            self._compiled = (compiled.string, tuple(compiled.positiontup or ()))
+        return self._compiled
 
 
 class Database:
@@ -100,10 +128,19 @@ class Database:
     def __init__(self, url: str, pool_size: int = 10) -> None:
         self.engine = create_engine(url, pool_size=pool_size)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(isolation_level=AUTOCOMMIT), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only: each statement on its own, with no BEGIN or COMMIT."""
+        async with self.read_sessionmaker() as session:
+            yield session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -118,6 +155,24 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    async def fetch_one(self, query: FixedQuery, params: dict[str, Any]) -> dict[str, Any] | None:
+        """One row as a dict, read outside any transaction (``None`` when there is none)."""
+        if self.dialect != "postgresql":
+            async with self.read_sessionmaker() as session:
+                row = (await session.execute(query.statement, params)).one_or_none()
+                return None if row is None else dict(row._mapping)
+        sql, names = query.for_asyncpg(self.engine.dialect)
+        pooled = await self.engine.raw_connection()
+        driver: asyncpg.Connection = pooled.driver_connection
+        try:
+            record = await driver.fetchrow(sql, *(params[n] for n in names))
+        except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError) as exc:
+            pooled.invalidate(exc)
+            raise ServiceUnavailable(CONNECTION_LOST, retry_after=1) from exc
+        finally:
+            pooled.close()
+        return None if record is None else dict(record)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -91,10 +91,19 @@ class ValidationFailed(ClientbookError):
         return cls(f"{field}: {message}", errors=[FieldError(field, message)])
 
 
-class TooManyRequests(ClientbookError):
-    status_code = 429
-    title = "Too Many Requests"
+class RetryLater(ClientbookError):
+    """A refusal the client may try again after ``retry_after`` seconds (``Retry-After``)."""
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class TooManyRequests(RetryLater):
+    status_code = 429
+    title = "Too Many Requests"
+
+
+class ServiceUnavailable(RetryLater):
+    status_code = 503
+    title = "Service Unavailable"

@@ -3,7 +3,7 @@
 import hashlib
 from typing import Any
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,7 +63,7 @@ async def remember(
     scope: StoreScope,
     key: str,
     body_hash: str,
-    response: JSONResponse,
+    response: Response,
     content: Any,
 ) -> None:
     headers = {k: v for k, v in response.headers.items() if k.lower() in ("location", "etag")}

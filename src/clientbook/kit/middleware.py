@@ -89,6 +89,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] in ("GET", "HEAD"):  # no handler reads their bodies
+            await self.app(scope, receive, send)
+            return
         multipart = self._is_multipart(scope)
         limit = self.multipart_max_bytes if multipart else self.max_bytes
         if limit is None:

@@ -9,15 +9,18 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from clientbook.kit.db import CONNECTION_LOST
 from clientbook.kit.errors import (
     BadRequest,
     ClientbookError,
     Conflict,
-    TooManyRequests,
+    RetryLater,
+    ServiceUnavailable,
     ValidationFailed,
     field_errors,
 )
@@ -38,7 +41,7 @@ def problem_response(request: Request, error: ClientbookError) -> Response:
     if error.errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
     headers = {}
-    if isinstance(error, TooManyRequests):
+    if isinstance(error, RetryLater):
         headers["Retry-After"] = str(error.retry_after)
     if error.status_code == 401:
         headers["WWW-Authenticate"] = "Bearer"
@@ -124,6 +127,14 @@ def install(app: FastAPI, renderers: Renderers) -> None:
             request, Conflict("The record was changed by another request; fetch it and retry")
         )
 
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DBAPIError)
+        if not exc.connection_invalidated:
+            return await on_unexpected(request, exc)
+        # The pool has dropped its connections; the next request gets fresh ones.
+        log.warning("database_connection_lost", path=request.url.path)
+        return renderers.render(request, ServiceUnavailable(CONNECTION_LOST, retry_after=1))
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         # This runs in Starlette's outermost middleware, after RequestContext has finished:
         # the request id is read from the request's state, for the log line and the header.
@@ -141,4 +152,5 @@ def install(app: FastAPI, renderers: Renderers) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, on_http_error)
     app.add_exception_handler(StaleDataError, on_stale)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -6,16 +6,20 @@ takes one, so a query cannot forget which store it serves.
 """
 
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Exists, and_, select
+from sqlalchemy import ColumnElement, Exists, Select, Uuid, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.accounts.tokens import AccessClaims
+from clientbook.kit.db import Database, FixedQuery
 from clientbook.kit.errors import Forbidden, NotFound, Unauthorized
 from clientbook.models import AuthSession, Membership, Store, User
+
+AnySelect = Select[*tuple[Any, ...]]
 
 
 class Role(StrEnum):
@@ -46,15 +50,14 @@ class StoreScope:
 
 
 def _session_is_live(claims: AccessClaims) -> Exists:
+    return _live_session(AuthSession.id == claims.session_id, AuthSession.user_id == claims.user_id)
+
+
+def _live_session(*conditions: ColumnElement[bool]) -> Exists:
     return (
         select(AuthSession.id)
         .join(User, User.id == AuthSession.user_id)
-        .where(
-            AuthSession.id == claims.session_id,
-            AuthSession.user_id == claims.user_id,
-            AuthSession.revoked_at.is_(None),
-            User.is_active.is_(True),
-        )
+        .where(*conditions, AuthSession.revoked_at.is_(None), User.is_active.is_(True))
         .exists()
     )
 
@@ -72,31 +75,108 @@ async def ensure_live_session(session: AsyncSession, claims: AccessClaims) -> No
         raise Unauthorized("The session has ended; sign in again")
 
 
+class ScopedQuery:
+    """A statement that checks the caller's access to a store and reads more in the same
+    round trip: the session is live, and the caller is an active member of the store.
+
+    The statement is built once; each request only binds its values. Columns added by
+    ``extend`` can join on ``Membership.store_id``, which is NULL unless the caller is a
+    member, so they cannot reach another store's rows.
+    """
+
+    def __init__(self, extend: Callable[[AnySelect], AnySelect] = lambda s: s) -> None:
+        by_id = self._base(Store.id == bindparam("scope_store_id", type_=Uuid))
+        by_code = self._base(Store.code == bindparam("scope_store_code"))
+        self._by_id = FixedQuery(extend(by_id))
+        self._by_code = FixedQuery(extend(by_code))
+
+    @staticmethod
+    def _base(store_is: ColumnElement[bool]) -> AnySelect:
+        user_id = bindparam("scope_user_id", type_=Uuid)
+        live = _live_session(
+            AuthSession.id == bindparam("scope_session_id", type_=Uuid),
+            AuthSession.user_id == user_id,
+        )
+        membership = and_(
+            Membership.store_id == Store.id,
+            Membership.user_id == user_id,
+            Membership.is_active.is_(True),
+        )
+        return (
+            select(
+                Store.id.label("scope_store_id"),
+                Store.code.label("scope_store_code"),
+                Store.country.label("scope_country"),
+                Membership.role.label("scope_role"),
+                live.label("scope_live"),
+            )
+            .outerjoin(Membership, membership)
+            .where(store_is)
+        )
+
+    async def run(
+        self, session: AsyncSession, claims: AccessClaims, store_ref: str, **params: Any
+    ) -> tuple[StoreScope, Mapping[str, Any]]:
+        """The caller's scope in the store, and the row with the added columns."""
+        query, values = self._bind(claims, store_ref, params)
+        # Straight to the connection: a Core statement needs none of the ORM's result handling.
+        connection = await session.connection()
+        row = (await connection.execute(query.statement, values)).one_or_none()
+        if row is None:
+            await ensure_live_session(session, claims)
+            raise StoreNotAccessible("Store not found")
+        values = dict(row._mapping)
+        return self._scope_of(claims, values), values
+
+    async def read(
+        self, database: Database, claims: AccessClaims, store_ref: str, **params: Any
+    ) -> tuple[StoreScope, Mapping[str, Any]]:
+        """``run`` for a request that only reads: one query, on no session at all."""
+        query, values = self._bind(claims, store_ref, params)
+        row = await database.fetch_one(query, values)
+        if row is None:
+            async with database.reading() as session:
+                await ensure_live_session(session, claims)
+            raise StoreNotAccessible("Store not found")
+        return self._scope_of(claims, row), row
+
+    def _bind(
+        self, claims: AccessClaims, store_ref: str, params: dict[str, Any]
+    ) -> tuple[FixedQuery, dict[str, Any]]:
+        values = {"scope_user_id": claims.user_id, "scope_session_id": claims.session_id}
+        try:
+            values["scope_store_id"] = uuid.UUID(store_ref)
+            query = self._by_id
+        except ValueError:
+            values["scope_store_code"] = store_ref  # type: ignore[assignment]
+            query = self._by_code
+        return query, {**values, **params}
+
+    @staticmethod
+    def _scope_of(claims: AccessClaims, row: Mapping[str, Any]) -> StoreScope:
+        if not row["scope_live"]:
+            raise Unauthorized("The session has ended; sign in again")
+        role = cast(str | None, row["scope_role"])
+        if role is None:  # the outer join found no active membership
+            raise StoreNotAccessible("Store not found")
+        return StoreScope(
+            row["scope_store_id"],
+            row["scope_store_code"],
+            row["scope_country"],
+            claims.user_id,
+            Role(role),
+        )
+
+
+_SCOPE = ScopedQuery()
+
+
 async def resolve_store_scope(
     session: AsyncSession, claims: AccessClaims, store_ref: str
 ) -> StoreScope:
     """Check the token's session and the caller's membership in one query."""
-    membership = and_(
-        Membership.store_id == Store.id,
-        Membership.user_id == claims.user_id,
-        Membership.is_active.is_(True),
-    )
-    row = (
-        await session.execute(
-            select(Store.id, Store.code, Store.country, Membership.role, _session_is_live(claims))
-            .outerjoin(Membership, membership)
-            .where(store_matches(store_ref))  # type: ignore[arg-type]
-        )
-    ).one_or_none()
-    if row is None:
-        await ensure_live_session(session, claims)
-        raise StoreNotAccessible("Store not found")
-    store_id, code, country, role, live = row
-    if not live:
-        raise Unauthorized("The session has ended; sign in again")
-    if cast(str | None, role) is None:  # the outer join found no active membership
-        raise StoreNotAccessible("Store not found")
-    return StoreScope(store_id, code, country, claims.user_id, Role(role))
+    scope, _ = await _SCOPE.run(session, claims, store_ref)
+    return scope
 
 
 async def member_scope(

@@ -16,10 +16,11 @@ from typing import IO, Any
 
 import orjson
 
+from clientbook.customers.fields import CustomerData
 from clientbook.customers.schemas import CustomerCreate
-from clientbook.customers.serialize import customer_out
+from clientbook.customers.serialize import customer_document
 from clientbook.kit.errors import FieldError, ValidationFailed
-from clientbook.models import Customer
+from clientbook.kit.responses import json_values
 
 
 class Format(StrEnum):
@@ -274,9 +275,9 @@ def _jsonl_rows(lines: _Lines) -> Iterator[SourceRow]:
 # --- writing ------------------------------------------------------------------------------
 
 
-def export_record(customer: Customer) -> dict[str, Any]:
+def export_record(customer: CustomerData) -> dict[str, Any]:
     """The customer as export writes it: canonical JSON values, consents as written."""
-    out = customer_out(customer).model_dump(mode="json")
+    out = json_values(customer_document(customer))
     record = {key: out[key] for key in EXPORT_KEYS}
     record["consents"] = {name: value["granted"] for name, value in out["consents"].items()}
     return record

@@ -4,7 +4,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from clientbook.customers.service import PriceListUnavailable
-from clientbook.kit.errors import ClientbookError, TooManyRequests
+from clientbook.kit.errors import ClientbookError, RetryLater
 from clientbook.stores.scope import StoreNotAccessible
 
 
@@ -18,7 +18,7 @@ def render(request: Request, error: ClientbookError) -> Response:
         status = 400
     if error.errors and status == 400:
         message = "; ".join(f"{e.field}: {e.message}" for e in error.errors)
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else {}
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RetryLater) else {}
     return JSONResponse(
         {"message": message, "statusCode": status}, status_code=status, headers=headers
     )

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 
 from clientbook.customers import queries
 from clientbook.customers import service as customers
-from clientbook.customers.fields import display_name
+from clientbook.customers.fields import CustomerData, display_name
 from clientbook.customers.schemas import CustomerCreate, CustomerUpdate
 from clientbook.deps import SessionDep
 from clientbook.kit.errors import BadRequest, NotFound
@@ -87,7 +87,7 @@ async def list_customers(request: Request, session: SessionDep, scope: HeaderSto
     }
 
 
-def _customer(customer: Customer) -> dict[str, Any]:
+def _customer(customer: CustomerData) -> dict[str, Any]:
     return {
         "id": str(customer.id),
         "name": display_name(customer),

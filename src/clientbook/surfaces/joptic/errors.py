@@ -5,7 +5,7 @@ from http import HTTPStatus
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from clientbook.kit.errors import ClientbookError, Conflict, TooManyRequests
+from clientbook.kit.errors import ClientbookError, Conflict, RetryLater
 from clientbook.stores.scope import StoreNotAccessible
 
 # Canonical field names as J-Optic's clients know them.
@@ -33,6 +33,6 @@ def render(request: Request, error: ClientbookError) -> Response:
         )
     if status == 500:
         message = "Failed to create customer" if request.method == "POST" else error.detail
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else {}
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RetryLater) else {}
     body = {"statusCode": status, "message": message, "error": HTTPStatus(status).phrase}
     return JSONResponse(body, status_code=status, headers=headers)

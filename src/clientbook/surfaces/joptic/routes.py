@@ -11,7 +11,7 @@ from clientbook.addresses import service as addresses
 from clientbook.addresses.schemas import AddressCreate
 from clientbook.customers import queries
 from clientbook.customers import service as customers
-from clientbook.customers.fields import display_name
+from clientbook.customers.fields import CustomerData, display_name
 from clientbook.customers.schemas import CustomerCreate
 from clientbook.deps import SessionDep, SettingsDep, StorageDep
 from clientbook.files import service as files
@@ -167,7 +167,7 @@ async def list_customers(
     }
 
 
-def _list_item(customer: Customer, customer_groups: list[Any]) -> dict[str, Any]:
+def _list_item(customer: CustomerData, customer_groups: list[Any]) -> dict[str, Any]:
     return {
         "id": str(customer.id),
         "name": display_name(customer) or PLACEHOLDER_NAME,
