@@ -102,6 +102,18 @@ def _sqlite_on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# What asyncpg raises when its connection is gone (a database restart, a killed backend):
+# an asyncpg connection that saw its server go away can also report a protocol state error.
+_CONNECTION_ERRORS = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CannotConnectNowError,
+)
+
+
 class FixedQuery:
     """A Core statement whose shape never changes, for the hottest one-row reads.
 
@@ -167,8 +179,10 @@ class Database:
         driver: asyncpg.Connection = pooled.driver_connection
         try:
             record = await driver.fetchrow(sql, *(params[n] for n in names))
-        except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError) as exc:
+        except _CONNECTION_ERRORS as exc:
+            # As SQLAlchemy does on a disconnect: every older connection is suspect too.
             pooled.invalidate(exc)
+            await self.engine.dispose(close=False)
             raise ServiceUnavailable(CONNECTION_LOST, retry_after=1) from exc
         finally:
             pooled.close()
