@@ -62,6 +62,7 @@ async def test_empty_store_lists_nothing(client: httpx.AsyncClient, factory: Fac
             "page": 1,
             "limit": 20,
             "total": 0,
+            "total_is_exact": True,
             "total_pages": 0,
             "has_next": False,
             "has_prev": False,
@@ -86,6 +87,7 @@ async def test_pages_newest_first_with_exact_totals(
         "page": 1,
         "limit": 2,
         "total": 5,
+        "total_is_exact": True,
         "total_pages": 3,
         "has_next": True,
         "has_prev": False,
@@ -102,6 +104,7 @@ async def test_pages_newest_first_with_exact_totals(
         "page": 3,
         "limit": 2,
         "total": 5,
+        "total_is_exact": True,
         "total_pages": 3,
         "has_next": False,
         "has_prev": True,
@@ -699,3 +702,64 @@ async def test_search_follows_updates(client: httpx.AsyncClient, factory: Factor
     assert await ids(client, ctx, q="afterw") == [customer["id"]]
     assert await ids(client, ctx, q="030 1234567") == []
     assert await ids(client, ctx, q="+49 1512345678") == [customer["id"]]
+
+
+# --- totals of filtered lists ----------------------------------------------------------------
+
+
+async def _seven_nowaks(factory: Factory) -> StoreCtx:
+    ctx = await factory.store()
+    for n in range(7):
+        await factory.customer(ctx, first_name=f"Ola{n}", last_name="Nowak")
+    await factory.customer(ctx, first_name="Jan", last_name="Kowalski")
+    return ctx
+
+
+async def test_a_search_that_fits_one_page_has_its_exact_total(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await _seven_nowaks(factory)
+    body = await listing(client, ctx, q="nowak", limit=10)
+    assert len(body["data"]) == 7
+    assert body["pagination"]["total"] == 7
+    assert body["pagination"]["total_is_exact"] is True
+    assert body["pagination"]["total_pages"] == 1
+
+
+async def test_a_search_over_several_pages_counts_exactly_below_the_limit(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await _seven_nowaks(factory)
+    first = await listing(client, ctx, q="nowak", limit=3)
+    last = await listing(client, ctx, q="nowak", limit=3, page=3)
+    beyond = await listing(client, ctx, q="nowak", limit=3, page=4)
+    for body in (first, last, beyond):
+        assert body["pagination"]["total"] == 7
+        assert body["pagination"]["total_is_exact"] is True
+    assert first["pagination"]["has_next"] is True
+    assert last["pagination"]["has_next"] is False
+    assert [len(b["data"]) for b in (first, last, beyond)] == [3, 1, 0]
+
+
+async def test_a_broad_search_answers_an_estimated_total_on_postgresql(
+    client: httpx.AsyncClient, factory: Factory, dialect: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above ``EXACT_TOTAL_UP_TO`` matches PostgreSQL's planner estimate is the total,
+    flagged as such; SQLite counts (it has no estimate to give)."""
+    from clientbook.customers import queries
+
+    monkeypatch.setattr(queries, "EXACT_TOTAL_UP_TO", 0)
+    ctx = await _seven_nowaks(factory)
+    body = await listing(client, ctx, q="nowak", limit=3)
+    assert len(body["data"]) == 3
+    pagination = body["pagination"]
+    if dialect == "postgresql":
+        assert pagination["total_is_exact"] is False
+        assert pagination["total"] >= 1
+        assert pagination["total_pages"] == -(-pagination["total"] // 3)
+    else:
+        assert pagination == {**pagination, "total": 7, "total_is_exact": True}
+    # the unfiltered list stays exact whatever the limit: it is read from kept counts
+    everyone = await listing(client, ctx, limit=3)
+    assert everyone["pagination"]["total"] == 8
+    assert everyone["pagination"]["total_is_exact"] is True

@@ -241,20 +241,44 @@ def _ordering(sort: Sort) -> str:
     return f"{sort.field}:{sort.order}"
 
 
-async def count_customers(session: AsyncSession, scope: StoreScope, where: CustomerFilter) -> int:
-    """Exact. Without filters it is read from the trigger-kept counts, not counted."""
+# A filtered total above this many matches is the planner's estimate, not a count: counting
+# every match of a broad search costs more than the page itself (see docs/decisions.md).
+EXACT_TOTAL_UP_TO = 1_000
+
+
+@dataclass(frozen=True)
+class Total:
+    value: int
+    exact: bool = True
+
+
+async def count_customers(session: AsyncSession, scope: StoreScope, where: CustomerFilter) -> Total:
+    """Unfiltered: exact, read from the trigger-kept counts. Filtered: exact up to
+    ``EXACT_TOTAL_UP_TO`` matches, an estimate beyond (on PostgreSQL; SQLite counts)."""
     if where == CustomerFilter():
         total = await session.scalar(
             select(func.coalesce(func.sum(CustomerCount.total), 0)).where(
                 CustomerCount.store_id == scope.store_id
             )
         )
-        return int(total or 0)
+        return Total(int(total or 0))
     dialect = _dialect(session)
-    statement = (
-        select(func.count()).select_from(Customer).where(*_conditions(scope, dialect, where))
-    )
-    return int(await session.scalar(statement) or 0)
+    matching = select(Customer.id).where(*_conditions(scope, dialect, where))
+    if dialect == "postgresql":
+        estimate = await _planned_rows(session, matching)
+        if estimate > EXACT_TOTAL_UP_TO:
+            return Total(estimate, exact=False)
+    counted = select(func.count()).select_from(matching.subquery())
+    return Total(int(await session.scalar(counted) or 0))
+
+
+async def _planned_rows(session: AsyncSession, statement: AnySelect) -> int:
+    """How many rows PostgreSQL's planner expects ``statement`` to return."""
+    connection = await session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    values = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    plan = await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", values)
+    return int(plan.scalar_one()[0]["Plan"]["Plan Rows"])
 
 
 async def find_customers(
@@ -294,7 +318,10 @@ async def page_of(
     page: int,
     limit: int,
 ) -> tuple[list[Row[Any]], PageInfo]:
-    """One numbered page and the exact total, as every page-number list answers them."""
-    rows = await find_customers(session, scope, where, sort, limit=limit, offset=(page - 1) * limit)
+    """One numbered page and the total, as every page-number list answers them."""
+    offset = (page - 1) * limit
+    rows = await find_customers(session, scope, where, sort, limit=limit, offset=offset)
+    if len(rows) < limit and (rows or page == 1):  # the last page: the total is in hand
+        return rows, PageInfo(page=page, limit=limit, total=offset + len(rows))
     total = await count_customers(session, scope, where)
-    return rows, PageInfo(page=page, limit=limit, total=total)
+    return rows, PageInfo(page, limit, total.value, total_is_exact=total.exact)

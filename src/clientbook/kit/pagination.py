@@ -13,9 +13,12 @@ MAX_LIMIT = 100
 
 @dataclass(frozen=True)
 class PageInfo:
+    """``total`` is exact unless ``total_is_exact`` says it is the database's estimate."""
+
     page: int
     limit: int
     total: int
+    total_is_exact: bool = True
 
     @property
     def total_pages(self) -> int:
@@ -34,6 +37,7 @@ class PageInfo:
             "page": self.page,
             "limit": self.limit,
             "total": self.total,
+            "total_is_exact": self.total_is_exact,
             "total_pages": self.total_pages,
             "has_next": self.has_next,
             "has_prev": self.has_prev,
