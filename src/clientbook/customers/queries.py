@@ -291,13 +291,22 @@ async def find_customers(
     offset: int = 0,
     after: str | None = None,
 ) -> list[Row[Any]]:
-    """Rows of ``CUSTOMER_COLUMNS``, read straight from the database (no ORM objects)."""
+    """Rows of ``CUSTOMER_COLUMNS``, read straight from the database (no ORM objects).
+
+    The page's keys are found first and its rows read after ("deferred join"): in list
+    order the keys come from the covering index alone, so the rows a search or an offset
+    passes over are never read.
+    """
     dialect = _dialect(session)
     conditions = _conditions(scope, dialect, where)
     conditions.append(_after(sort, after) if after else true())
-    statement = _ordered(select(*CUSTOMER_COLUMNS).where(and_(*conditions)), sort)
+    keys = _ordered(select(Customer.store_id, Customer.id).where(and_(*conditions)), sort)
+    page = keys.offset(offset).limit(limit).subquery("page")
+    rows = select(*CUSTOMER_COLUMNS).join(
+        page, and_(Customer.store_id == page.c.store_id, Customer.id == page.c.id)
+    )
     connection = await session.connection()
-    return list(await connection.execute(statement.offset(offset).limit(limit)))
+    return list(await connection.execute(_ordered(rows, sort)))
 
 
 def _dialect(session: AsyncSession) -> str:

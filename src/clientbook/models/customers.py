@@ -57,7 +57,15 @@ class Customer(Base):
             postgresql_where=HAS_CARD,
             sqlite_where=HAS_CARD,
         ),
-        Index("ix_customers_store_id_created_at_id", "store_id", "created_at", "id"),
+        # Covering on PostgreSQL: a page of a search in list order is found in the index
+        # alone (customers.queries.find_customers), without reading each row it passes.
+        Index(
+            "ix_customers_store_id_created_at_id",
+            "store_id",
+            "created_at",
+            "id",
+            postgresql_include=["deleted_at", "search_text"],
+        ),
         Index("ix_customers_store_id_updated_at_id", "store_id", "updated_at", "id"),
         Index("ix_customers_store_id_sort_name_id", "store_id", "sort_name", "id"),
         Index("ix_customers_store_id_email_key_id", "store_id", "email_key", "id"),
