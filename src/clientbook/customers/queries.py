@@ -52,6 +52,8 @@ CUSTOMER_COLUMNS = [
     if attribute.key != "search_text"
 ]
 
+_CUSTOMER_ROWS = select(*CUSTOMER_COLUMNS)
+
 _IN_SCOPE = ScopedQuery(
     lambda statement: statement.add_columns(*CUSTOMER_COLUMNS).outerjoin(
         Customer,
@@ -255,8 +257,9 @@ class Total:
 async def count_customers(session: AsyncSession, scope: StoreScope, where: CustomerFilter) -> Total:
     """Unfiltered: exact, read from the trigger-kept counts. Filtered: exact up to
     ``EXACT_TOTAL_UP_TO`` matches, an estimate beyond (on PostgreSQL; SQLite counts)."""
+    connection = await session.connection()
     if where == CustomerFilter():
-        total = await session.scalar(
+        total = await connection.scalar(
             select(func.coalesce(func.sum(CustomerCount.total), 0)).where(
                 CustomerCount.store_id == scope.store_id
             )
@@ -269,7 +272,7 @@ async def count_customers(session: AsyncSession, scope: StoreScope, where: Custo
         if estimate > EXACT_TOTAL_UP_TO:
             return Total(estimate, exact=False)
     counted = select(func.count()).select_from(matching.subquery())
-    return Total(int(await session.scalar(counted) or 0))
+    return Total(int(await connection.scalar(counted) or 0))
 
 
 async def _planned_rows(session: AsyncSession, statement: AnySelect) -> int:
@@ -301,10 +304,8 @@ async def find_customers(
     conditions = _conditions(scope, dialect, where)
     conditions.append(_after(sort, after) if after else true())
     keys = _ordered(select(Customer.store_id, Customer.id).where(and_(*conditions)), sort)
-    page = keys.offset(offset).limit(limit).subquery("page")
-    rows = select(*CUSTOMER_COLUMNS).join(
-        page, and_(Customer.store_id == page.c.store_id, Customer.id == page.c.id)
-    )
+    page = keys.offset(offset).limit(limit)
+    rows = _CUSTOMER_ROWS.where(tuple_(Customer.store_id, Customer.id).in_(page))
     connection = await session.connection()
     return list(await connection.execute(_ordered(rows, sort)))
 
