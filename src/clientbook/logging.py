@@ -12,11 +12,15 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _PHONE = re.compile(r"\+?\d[\d \-().]{6,}\d")
 
 
+# Values Clientbook makes itself: a request id or a time could look like a phone number.
+_OWN = frozenset({"request_id", "timestamp", "level"})
+
+
 def _redact(
     _logger: Any, _method: str, event: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     for key, value in event.items():
-        if isinstance(value, str):
+        if isinstance(value, str) and key not in _OWN:
             event[key] = _PHONE.sub("[phone]", _EMAIL.sub("[email]", value))
     return event
 
