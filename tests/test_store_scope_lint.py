@@ -7,7 +7,8 @@ Two rules, read from the source:
 2. Every function that queries or creates a store-owned model (a model with a
    ``store_id`` column, memberships aside: they are what a scope is made from) takes a
    ``StoreScope`` parameter, itself or through the function it is nested in, or is
-   given to ``ScopedQuery(...)``, whose statement checks the caller's scope itself.
+   given to ``ScopedQuery(...)`` (inline or by name), whose statement checks the
+   caller's scope itself.
 
 "Queries" means: ``select``/``update``/``delete``/``insert`` over the model or its columns,
 ``session.get``/``get_one``/``merge`` of it, ``.select_from``/``.join``/``.outerjoin`` of it,
@@ -95,6 +96,7 @@ class _Checker(ast.NodeVisitor):
         self.model_modules: set[str] = set()  # local names bound to clientbook.models
         self.stack: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self.in_scoped_query = 0  # inside the arguments of ScopedQuery(...)
+        self.scoped_extensions: set[str] = set()  # functions given to ScopedQuery by name
         self.queries: list[Violation] = []  # every query found, scoped or not
         self.violations: list[Violation] = []
 
@@ -183,7 +185,8 @@ class _Checker(ast.NodeVisitor):
             where = self.stack[-1].name if self.stack else "<module>"
             found = Violation(self.path, node.lineno, f"{where}() queries {model}")
             self.queries.append(found)
-            if not self.in_scoped_query and not any(map(_takes_scope, self.stack)):
+            extends_scope = any(f.name in self.scoped_extensions for f in self.stack)
+            if not (self.in_scoped_query or extends_scope or any(map(_takes_scope, self.stack))):
                 self.violations.append(
                     Violation(
                         self.path,
@@ -203,7 +206,15 @@ def _mentions_scope(node: ast.expr) -> bool:
 
 def check_source(source: str, path: str) -> _Checker:
     checker = _Checker(path)
-    checker.visit(ast.parse(source, filename=path))
+    tree = ast.parse(source, filename=path)
+    checker.scoped_extensions = {
+        arg.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _callee(node) == "ScopedQuery"
+        for arg in node.args
+        if isinstance(arg, ast.Name)
+    }
+    checker.visit(tree)
     return checker
 
 
@@ -301,6 +312,11 @@ def condition(customer_id):
 IN_SCOPE = ScopedQuery(
     lambda statement: statement.outerjoin(Customer, Customer.store_id == Membership.store_id)
 )
+
+def page(sort):
+    def extend(statement, store_id):
+        return statement.outerjoin(Customer, Customer.store_id == Membership.store_id)
+    return ScopedQuery(extend)
 """
 
 
@@ -324,6 +340,7 @@ def test_the_checker_accepts_scoped_queries() -> None:
         "inner() queries Customer",
         "count() queries CustomerAddress",
         "<module>() queries Customer",
+        "extend() queries Customer",
     ]
 
 

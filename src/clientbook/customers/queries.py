@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Row,
     TextClause,
     Uuid,
@@ -26,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from clientbook.accounts.tokens import AccessClaims
 from clientbook.kit.contact import email_key, parse_phone, phone_digits
@@ -34,6 +36,8 @@ from clientbook.kit.errors import NotFound, ValidationFailed
 from clientbook.kit.pagination import PageInfo, decode_cursor, encode_cursor
 from clientbook.models import Customer, CustomerCount, Membership
 from clientbook.stores.scope import AnySelect, ScopedQuery, StoreScope
+
+Column = ColumnElement[Any] | QueryableAttribute[Any]
 
 SORT_COLUMNS = {
     "name": Customer.sort_name,
@@ -55,7 +59,7 @@ CUSTOMER_COLUMNS = [
 _CUSTOMER_ROWS = select(*CUSTOMER_COLUMNS)
 
 _IN_SCOPE = ScopedQuery(
-    lambda statement: statement.add_columns(*CUSTOMER_COLUMNS).outerjoin(
+    lambda statement, _store_id: statement.add_columns(*CUSTOMER_COLUMNS).outerjoin(
         Customer,
         and_(
             Customer.store_id == Membership.store_id,
@@ -70,7 +74,7 @@ async def customer_in_scope(
     database: Database, claims: AccessClaims, store_ref: str, customer_id: uuid.UUID
 ) -> SimpleNamespace:
     """A live customer of the store, and the caller's access to it, in one round trip."""
-    _, row = await _IN_SCOPE.read(database, claims, store_ref, customer_id=customer_id)
+    _, (row,) = await _IN_SCOPE.read(database, claims, store_ref, customer_id=customer_id)
     if row["id"] is None:
         raise NotFound("Customer not found")
     return SimpleNamespace(**row)
@@ -190,10 +194,13 @@ def _as_utc(moment: datetime) -> datetime:
 
 
 def _ordered(statement: AnySelect, sort: Sort) -> AnySelect:
-    column = SORT_COLUMNS[sort.field]
+    return _ordered_by(statement, SORT_COLUMNS[sort.field], Customer.id, sort)
+
+
+def _ordered_by(statement: AnySelect, column: Column, tiebreak: Column, sort: Sort) -> AnySelect:
     if sort.order == "asc":
-        return statement.order_by(column.asc(), Customer.id.asc())
-    return statement.order_by(column.desc(), Customer.id.desc())
+        return statement.order_by(column.asc(), tiebreak.asc())
+    return statement.order_by(column.desc(), tiebreak.desc())
 
 
 def _after(sort: Sort, cursor: str) -> ColumnElement[bool]:
@@ -335,3 +342,61 @@ async def page_of(
         return rows, PageInfo(page=page, limit=limit, total=offset + len(rows))
     total = await count_customers(session, scope, where)
     return rows, PageInfo(page, limit, total.value, total_is_exact=total.exact)
+
+
+def _unfiltered_page(sort: Sort) -> ScopedQuery:
+    """The scope check, the store's kept total and one page of its customers in one
+    statement: the list a store opens most. A store with no customers (or a page past
+    the end) gives one row with the scope, the total and NULL customer columns."""
+    listed = aliased(Customer)
+
+    def extend(statement: AnySelect, store_id: ColumnElement[Any]) -> AnySelect:
+        keys = (
+            _ordered_by(
+                select(listed.store_id, listed.id).where(
+                    listed.store_id == store_id, listed.deleted_at.is_(None)
+                ),
+                getattr(listed, SORT_COLUMNS[sort.field].key),
+                listed.id,
+                sort,
+            )
+            .offset(bindparam("offset", type_=Integer))
+            .limit(bindparam("limit", type_=Integer))
+            .subquery("page")
+        )
+        # On the store named, not the membership: computed once, not once per row. It is
+        # read only after the scope check has passed.
+        total = (
+            select(func.coalesce(func.sum(CustomerCount.total), 0))
+            .where(CustomerCount.store_id == store_id)
+            .scalar_subquery()
+        )
+        statement = (
+            statement.add_columns(total.label("total"), *CUSTOMER_COLUMNS)
+            .outerjoin(keys, keys.c.store_id == Membership.store_id)
+            .outerjoin(
+                Customer, and_(Customer.store_id == keys.c.store_id, Customer.id == keys.c.id)
+            )
+        )
+        return _ordered(statement, sort)
+
+    return ScopedQuery(extend)
+
+
+_UNFILTERED_PAGES = {
+    Sort(field, order): _unfiltered_page(Sort(field, order))
+    for field in SORT_COLUMNS
+    for order in ("asc", "desc")
+}
+
+
+async def unfiltered_page(
+    database: Database, claims: AccessClaims, store_ref: str, sort: Sort, *, page: int, limit: int
+) -> tuple[list[SimpleNamespace], PageInfo]:
+    """``page_of`` without filters, in one round trip (scope, total and rows)."""
+    _, rows = await _UNFILTERED_PAGES[sort].read(
+        database, claims, store_ref, offset=(page - 1) * limit, limit=limit
+    )
+    total = int(rows[0]["total"])
+    customers = [SimpleNamespace(**row) for row in rows if row["id"] is not None]
+    return customers, PageInfo(page=page, limit=limit, total=total)

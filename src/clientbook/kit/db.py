@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from clientbook.kit.errors import ClientbookError, ServiceUnavailable
 
@@ -115,23 +116,24 @@ _CONNECTION_ERRORS = (
 
 
 class FixedQuery:
-    """A Core statement whose shape never changes, for the hottest one-row reads.
+    """A Core statement whose shape never changes, for the hottest reads.
 
-    ``Database.fetch_one`` runs it. On PostgreSQL that is straight on the pooled asyncpg
+    ``Database.fetch_all`` runs it. On PostgreSQL that is straight on the pooled asyncpg
     connection, with the statement compiled once: for a one-row read, SQLAlchemy's
-    connection and result layers cost twice the query itself (see bench/RESULTS.md).
+    connection and result layers cost as much as the query itself (see bench/RESULTS.md).
     """
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
-        self._compiled: tuple[str, tuple[str, ...]] | None = None
+        self._compiled: SQLCompiler | None = None
 
-    def for_asyncpg(self, dialect: Dialect) -> tuple[str, tuple[str, ...]]:
-        """The SQL text and the names of its positional parameters, in order."""
+    def for_asyncpg(self, dialect: Dialect, params: dict[str, Any]) -> tuple[str, list[Any]]:
+        """The SQL text and its positional arguments: ``params`` and the statement's own
+        literals (a ``coalesce(..., 0)`` binds its 0)."""
         if self._compiled is None:
-            compiled = self.statement.compile(dialect=dialect)
-            self._compiled = (compiled.string, tuple(compiled.positiontup or ()))
-        return self._compiled
+            self._compiled = self.statement.compile(dialect=dialect)
+        values = {**self._compiled.params, **params}
+        return self._compiled.string, [values[name] for name in self._compiled.positiontup or ()]
 
 
 class Database:
@@ -168,17 +170,17 @@ class Database:
                 await session.rollback()
                 raise
 
-    async def fetch_one(self, query: FixedQuery, params: dict[str, Any]) -> dict[str, Any] | None:
-        """One row as a dict, read outside any transaction (``None`` when there is none)."""
+    async def fetch_all(self, query: FixedQuery, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rows as dicts, read outside any transaction."""
         if self.dialect != "postgresql":
             async with self.read_sessionmaker() as session:
-                row = (await session.execute(query.statement, params)).one_or_none()
-                return None if row is None else dict(row._mapping)
-        sql, names = query.for_asyncpg(self.engine.dialect)
+                rows = await session.execute(query.statement, params)
+                return [dict(row._mapping) for row in rows]
+        sql, args = query.for_asyncpg(self.engine.dialect, params)
         pooled = await self.engine.raw_connection()
         driver: asyncpg.Connection = pooled.driver_connection
         try:
-            record = await driver.fetchrow(sql, *(params[n] for n in names))
+            records = await driver.fetch(sql, *args)
         except _CONNECTION_ERRORS as exc:
             # As SQLAlchemy does on a disconnect: every older connection is suspect too.
             pooled.invalidate(exc)
@@ -186,7 +188,7 @@ class Database:
             raise ServiceUnavailable(CONNECTION_LOST, retry_after=1) from exc
         finally:
             pooled.close()
-        return None if record is None else dict(record)
+        return [dict(record) for record in records]
 
     async def dispose(self) -> None:
         await self.engine.dispose()

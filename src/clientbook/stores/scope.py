@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Exists, Select, Uuid, and_, bindparam, select
+from sqlalchemy import ColumnElement, Exists, Select, String, Uuid, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.accounts.tokens import AccessClaims
@@ -20,6 +20,8 @@ from clientbook.kit.errors import Forbidden, NotFound, Unauthorized
 from clientbook.models import AuthSession, Membership, Store, User
 
 AnySelect = Select[*tuple[Any, ...]]
+# Adds to the scope statement, given an expression for the store's id.
+Extension = Callable[[AnySelect, ColumnElement[Any]], AnySelect]
 
 
 class Role(StrEnum):
@@ -79,16 +81,20 @@ class ScopedQuery:
     """A statement that checks the caller's access to a store and reads more in the same
     round trip: the session is live, and the caller is an active member of the store.
 
-    The statement is built once; each request only binds its values. Columns added by
-    ``extend`` can join on ``Membership.store_id``, which is NULL unless the caller is a
-    member, so they cannot reach another store's rows.
+    The statement is built once; each request only binds its values. ``extend`` gets the
+    scope statement and an expression for the store's id, and may add columns and joins:
+    what it joins must join on ``Membership.store_id``, which is NULL unless the caller
+    is a member, so it cannot reach another store's rows.
     """
 
-    def __init__(self, extend: Callable[[AnySelect], AnySelect] = lambda s: s) -> None:
-        by_id = self._base(Store.id == bindparam("scope_store_id", type_=Uuid))
-        by_code = self._base(Store.code == bindparam("scope_store_code"))
-        self._by_id = FixedQuery(extend(by_id))
-        self._by_code = FixedQuery(extend(by_code))
+    def __init__(self, extend: Extension = lambda statement, _store_id: statement) -> None:
+        store_id = bindparam("scope_store_id", type_=Uuid)
+        by_id = self._base(Store.id == store_id)
+        self._by_id = FixedQuery(extend(by_id, store_id))
+        store_code = bindparam("scope_store_code", type_=String)
+        by_code = self._base(Store.code == store_code)
+        id_of_code = select(Store.id).where(Store.code == store_code).scalar_subquery()
+        self._by_code = FixedQuery(extend(by_code, id_of_code))
 
     @staticmethod
     def _base(store_is: ColumnElement[bool]) -> AnySelect:
@@ -130,15 +136,16 @@ class ScopedQuery:
 
     async def read(
         self, database: Database, claims: AccessClaims, store_ref: str, **params: Any
-    ) -> tuple[StoreScope, Mapping[str, Any]]:
-        """``run`` for a request that only reads: one query, on no session at all."""
+    ) -> tuple[StoreScope, list[dict[str, Any]]]:
+        """For a request that only reads: one query, on no session at all. Every row
+        carries the scope's columns and what ``extend`` added."""
         query, values = self._bind(claims, store_ref, params)
-        row = await database.fetch_one(query, values)
-        if row is None:
+        rows = await database.fetch_all(query, values)
+        if not rows:
             async with database.reading() as session:
                 await ensure_live_session(session, claims)
             raise StoreNotAccessible("Store not found")
-        return self._scope_of(claims, row), row
+        return self._scope_of(claims, rows[0]), rows
 
     def _bind(
         self, claims: AccessClaims, store_ref: str, params: dict[str, Any]
