@@ -123,10 +123,24 @@ async def fill(db: Database, store_id: uuid.UUID, count: int, seed: int) -> None
         customers = [fake_customer(rng, store_id, done + i, start) for i in range(size)]
         addresses = [fake_address(rng, c) for c in customers if rng.random() < 0.7]
         await write(db, customers, addresses)
+        if done % ANALYZE_EVERY == 0:
+            await analyze(db)
         done += size
         rate = (done - first) / (time.perf_counter() - began)
         print(f"\r  {done:>9,} / {count:,} customers ({rate:,.0f}/s)", end="", flush=True)
     print()
+
+
+ANALYZE_EVERY = 100_000
+
+
+async def analyze(db: Database) -> None:
+    """Fresh statistics as the tables grow. A connection plans its foreign-key checks once;
+    planned against an empty customers table, each address row's check scanned the
+    whole table, and the load slowed from 4,000 to 1,300 rows/s by 140k customers."""
+    if db.dialect == "postgresql":
+        async with db.transaction() as session:
+            await session.execute(text("ANALYZE customers, customer_addresses"))
 
 
 async def write(db: Database, customers: list[Customer], addresses: list[CustomerAddress]) -> None:
