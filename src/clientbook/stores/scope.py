@@ -131,8 +131,8 @@ class ScopedQuery:
         if row is None:
             await ensure_live_session(session, claims)
             raise StoreNotAccessible("Store not found")
-        values = dict(row._mapping)
-        return self._scope_of(claims, values), values
+        found = dict(row._mapping)
+        return self._scope_of(claims, found), found
 
     async def read(
         self, database: Database, claims: AccessClaims, store_ref: str, **params: Any
@@ -150,12 +150,15 @@ class ScopedQuery:
     def _bind(
         self, claims: AccessClaims, store_ref: str, params: dict[str, Any]
     ) -> tuple[FixedQuery, dict[str, Any]]:
-        values = {"scope_user_id": claims.user_id, "scope_session_id": claims.session_id}
+        values: dict[str, Any] = {
+            "scope_user_id": claims.user_id,
+            "scope_session_id": claims.session_id,
+        }
         try:
             values["scope_store_id"] = uuid.UUID(store_ref)
             query = self._by_id
         except ValueError:
-            values["scope_store_code"] = store_ref  # type: ignore[assignment]
+            values["scope_store_code"] = store_ref
             query = self._by_code
         return query, {**values, **params}
 
