@@ -166,6 +166,7 @@ def run_import(args: argparse.Namespace, path: Path, env: dict[str, str]) -> dic
         *("--mode", args.mode, "--report", str(report)),
     ]
     peak = Peak()
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
     while child.poll() is None:
@@ -176,7 +177,8 @@ def run_import(args: argparse.Namespace, path: Path, env: dict[str, str]) -> dic
     if child.returncode not in (0, 2):
         raise SystemExit(f"the import failed ({child.returncode}):\n{out}")
     summary = json.loads(out.strip().splitlines()[-1])
-    return {**summary, "wall": wall, "peak": peak, "report": report}
+    load_after = os.getloadavg()[0]
+    return {**summary, "wall": wall, "peak": peak, "report": report, "load": (load, load_after)}
 
 
 def child(args: argparse.Namespace) -> int:
@@ -297,6 +299,7 @@ COLUMNS = [
     "peak PSS sum MB",
     "stored / counted / events",
     "PostgreSQL alone s (rows/s)",
+    "load avg before → after",
     "machine",
     "command",
 ]
@@ -306,7 +309,10 @@ HEADER = """# Import benchmark
 rows of an export of the 1M-customer `BENCH` store (or generated ones) imported as
 `clientbook import` does. Memory is sampled every 50 ms: the importing process's RSS, and
 RSS and PSS summed over it and any processes it starts. CPU is the importing process's
-(user + system); PostgreSQL runs on the same machine.
+(user + system); PostgreSQL runs on the same machine. "PostgreSQL alone" (`--floor`): the
+server copying the imported customers into a second store in the same batches, with their
+events: the database's share of the work. The load average shows how busy the machine was
+(1.0 = one core's worth of runnable processes, this import's included).
 
 """
 
@@ -332,6 +338,7 @@ def record(args: argparse.Namespace, result: dict[str, Any], counts: tuple[int, 
         f"{peak.tree_pss / mb:.0f}",
         " / ".join(f"{n:,}" for n in counts),
         f"{result['floor']:.1f} ({args.rows / result['floor']:,.0f})" if "floor" in result else "",
+        f"{result['load'][0]:.1f} → {result['load'][1]:.1f}",
         machine(),
         f"`{command}`",
     ]

@@ -5,15 +5,15 @@ Each row is validated by ``CustomerCreate`` and written by ``customers.fields``
 would. Rows go in batches of ``BATCH_SIZE``, one transaction each, so an import that stops
 keeps the batches before it and the same file imported again finishes the job. Per batch:
 
-1. outside any transaction (in a worker thread): read, validate and build each row's
-   customer (phone parsing and the derived columns are the costly part);
-2. one query finds the store's customers with the batch's e-mails, loyalty cards and
-   content ids (locked ``FOR UPDATE`` in upsert mode);
+1. outside any transaction (in a worker thread, while the batch before is written): read,
+   validate and build each row's customer (``rows.py``; validation is most of the time);
+2. one index lookup per kind of key finds the store's customers with the batch's e-mails,
+   loyalty cards and content ids (``lookup.py``; locked ``FOR UPDATE`` in upsert mode);
 3. each row is matched in memory, in file order (so the first of two rows with one e-mail
    wins), and created, updated or skipped;
-4. one ``INSERT ... ON CONFLICT DO NOTHING`` for the new customers (a customer added
-   meanwhile by someone else is skipped, never an error), one executemany ``UPDATE``, and
-   the audit events.
+4. the new customers go in with ``ON CONFLICT DO NOTHING`` (a customer added meanwhile by
+   someone else is skipped, never an error), the changed ones are updated, and the audit
+   events recorded (``writes.py``: COPY and set-based statements on PostgreSQL).
 
 A row with neither e-mail nor loyalty card gets a deterministic id (UUIDv5 of the store
 and the row's canonical content), so importing it again finds it instead of adding it twice.
@@ -27,15 +27,12 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from clientbook.audit import service as audit
 from clientbook.customers.fields import apply_changes, check_identifiable, derive
 from clientbook.customers.service import UNIQUES
 from clientbook.kit.db import Database, utcnow
@@ -43,11 +40,14 @@ from clientbook.kit.errors import ClientbookError, Conflict, FieldError
 from clientbook.models import Customer
 from clientbook.pricing.service import active_price_list
 from clientbook.stores.scope import Role, StoreScope
+from clientbook.transfer import lookup
 from clientbook.transfer.formats import SourceRow
 from clientbook.transfer.rows import COLUMNS, PreparedRow, error_message, prepare_batch
+from clientbook.transfer.writes import Writes, analyze_if_never, writes_for
 
-BATCH_SIZE = 1000
-_TABLE = cast(Table, Customer.__table__)
+# Large enough that a batch's fixed costs (lookups, statements, commit) are a small share;
+# small enough that memory stays flat and a stopped import redoes little.
+BATCH_SIZE = 5000
 _EMAIL_RULE, _CARD_RULE = UNIQUES
 NO_PRICE_LIST = "default_price_list_id: no active price list with this id in the store"
 RACED = "skipped: a customer with this e-mail or loyalty card number was added meanwhile"
@@ -163,12 +163,16 @@ async def import_rows(
 
     upcoming = prepare()
     try:
+        first = True
         while True:
             batch = await upcoming
             if not batch:
                 return
             upcoming = prepare()
             yield await _import_batch(database, scope, batch, mode)
+            if first:
+                await analyze_if_never(database)
+                first = False
     finally:
         if not upcoming.done():
             upcoming.cancel()
@@ -182,7 +186,9 @@ async def import_rows(
 async def _import_batch(
     database: Database, scope: StoreScope, rows: list[PreparedRow], mode: Mode
 ) -> list[RowReport]:
-    candidates = [(r.candidate, _snapshot(r.candidate)) for r in rows if r.candidate]
+    # In upsert mode a later row may change a new customer; a retry starts from the file's.
+    changeable = [r.candidate for r in rows if r.candidate] if mode is Mode.upsert else []
+    candidates = [(customer, _snapshot(customer)) for customer in changeable]
     for attempt in range(2):
         try:
             async with database.transaction() as session:
@@ -204,8 +210,9 @@ async def _write_batch(
     existing = await _existing(session, scope, rows, lock=mode is Mode.upsert)
     batch = _Batch(scope, mode, existing)
     reports = [batch.take(row, usable) for row in rows]
-    await _insert(session, scope, batch.created)
-    await _update(session, scope, batch.updated)
+    writes = writes_for(session.get_bind().dialect.name)
+    await _insert(session, scope, writes, batch.created)
+    await _update(session, scope, writes, batch.updated)
     return reports
 
 
@@ -228,30 +235,15 @@ async def _usable_price_lists(
 async def _existing(
     session: AsyncSession, scope: StoreScope, rows: list[PreparedRow], *, lock: bool
 ) -> list[Customer]:
-    """In one query: the customers (not deleted) with the batch's e-mails or loyalty cards,
-    and any customer, deleted or not, with one of the batch's content ids."""
-    keys = {r.email_key for r in rows if r.email_key}
-    cards = {r.card for r in rows if r.card}
-    ids = {r.content_id for r in rows if r.content_id}
-    matches: list[ColumnElement[bool]] = []
-    if keys:
-        matches.append(
-            and_(
-                Customer.deleted_at.is_(None),
-                Customer.email_key != "",
-                Customer.email_key.in_(keys),
-            )
-        )
-    if cards:
-        matches.append(and_(Customer.deleted_at.is_(None), Customer.loyalty_card_number.in_(cards)))
-    if ids:
-        matches.append(Customer.id.in_(ids))
-    if not matches:
-        return []
-    statement = select(Customer).where(Customer.store_id == scope.store_id, or_(*matches))
-    if lock:
-        statement = statement.with_for_update()
-    found = list(await session.scalars(statement))
+    """The customers the batch's rows may match (by e-mail, card or content id)."""
+    found = await lookup.existing(
+        session,
+        scope,
+        email_keys={r.email_key for r in rows if r.email_key},
+        cards={r.card for r in rows if r.card},
+        ids={r.content_id for r in rows if r.content_id},
+        lock=lock,
+    )
     for customer in found:
         session.expunge(customer)  # changed here, written by one UPDATE for the batch
     return found
@@ -393,52 +385,31 @@ def _restore(customer: Customer, values: dict[str, Any]) -> None:
         setattr(customer, key, value)
 
 
-def _values(customer: Customer) -> dict[str, Any]:
-    return {name: getattr(customer, key) for name, key in COLUMNS}
-
-
-async def _insert(session: AsyncSession, scope: StoreScope, created: list[_Target]) -> None:
-    """One INSERT for the batch's new customers; a row some other writer has meanwhile
-    taken (e-mail, card or id) is skipped by ON CONFLICT DO NOTHING, never an error."""
+async def _insert(
+    session: AsyncSession, scope: StoreScope, writes: Writes, created: list[_Target]
+) -> None:
+    """The batch's new customers; one some other writer has meanwhile taken (e-mail, card
+    or id) is skipped by ON CONFLICT DO NOTHING, never an error."""
     if not created:
         return
-    dialect = session.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = dialect_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.id)
-    result = await session.execute(statement, [_values(t.customer) for t in created])
-    inserted = set(result.scalars())
+    inserted = await writes.insert(session, [t.customer for t in created])
     for target in created:
         if target.customer.id not in inserted:
             for report in target.reports:
                 report.result, report.message = Result.skipped, RACED
     done = [t for t in created if t.customer.id in inserted]
-    await _record_events(session, scope, done, "created")
+    await writes.events(session, scope, "created", [(t.customer.id, t.fields) for t in done])
 
 
-async def _update(session: AsyncSession, scope: StoreScope, updated: list[_Target]) -> None:
-    """One executemany UPDATE for the batch's changed customers (locked by the lookup)."""
+async def _update(
+    session: AsyncSession, scope: StoreScope, writes: Writes, updated: list[_Target]
+) -> None:
+    """The batch's changed customers (locked by the lookup)."""
     if not updated:
         return
     now = utcnow()
-    parameters = []
     for target in updated:
-        customer = target.customer
-        customer.updated_at = now
-        customer.version += 1
-        values = _values(customer)
-        values["b_store_id"] = values.pop("store_id")
-        values["b_id"] = values.pop("id")
-        parameters.append(values)
-    statement = update(_TABLE).where(
-        _TABLE.c.store_id == bindparam("b_store_id"), _TABLE.c.id == bindparam("b_id")
-    )
-    await session.execute(statement, parameters)
-    await _record_events(session, scope, updated, "updated")
-
-
-async def _record_events(
-    session: AsyncSession, scope: StoreScope, targets: list[_Target], action: str
-) -> None:
-    await audit.record_many(
-        session, scope, action, [(target.customer.id, target.fields) for target in targets]
-    )
+        target.customer.updated_at = now
+        target.customer.version += 1
+    await writes.update(session, [t.customer for t in updated])
+    await writes.events(session, scope, "updated", [(t.customer.id, t.fields) for t in updated])
