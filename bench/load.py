@@ -440,7 +440,7 @@ COMMANDS = """Commands (PostgreSQL on 127.0.0.1, `clientbook serve --workers 2`,
 ```sh
 export CLIENTBOOK_DATABASE_URL=postgresql://postgres@127.0.0.1/clientbook_bench
 python -m bench.generate --customers 1000000
-python -m bench.load --duration 5
+python -m bench.load --duration 10
 ```
 
 The floor sends the API's statements (scope check, pages found by their keys, totals
