@@ -368,8 +368,8 @@ def _unfiltered_page(sort: Sort) -> ScopedQuery:
                 listed.id,
                 sort,
             )
-            .offset(bindparam("offset", type_=Integer))
-            .limit(bindparam("limit", type_=Integer))
+            .offset(bindparam("offset", type_=Integer, literal_execute=True))
+            .limit(bindparam("limit", type_=Integer, literal_execute=True))
             .subquery("page")
         )
         # On the store named, not the membership: computed once, not once per row. It is

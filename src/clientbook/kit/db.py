@@ -129,11 +129,22 @@ class FixedQuery:
 
     def for_asyncpg(self, dialect: Dialect, params: dict[str, Any]) -> tuple[str, list[Any]]:
         """The SQL text and its positional arguments: ``params`` and the statement's own
-        literals (a ``coalesce(..., 0)`` binds its 0)."""
+        literals (a ``coalesce(..., 0)`` binds its 0).
+
+        Integer parameters marked ``literal_execute`` are written into the text instead: a
+        ``LIMIT`` the planner cannot see makes PostgreSQL plan the statement afresh on every
+        execution, while one statement per distinct value is planned once.
+        """
         if self._compiled is None:
             self._compiled = self.statement.compile(dialect=dialect)
-        values = {**self._compiled.params, **params}
-        return self._compiled.string, [values[name] for name in self._compiled.positiontup or ()]
+        compiled = self._compiled
+        values = {**compiled.params, **params}
+        text = compiled.string
+        written = {param.key for param in compiled.literal_execute_params}
+        for name in written:
+            text = text.replace(f"__[POSTCOMPILE_{name}]", str(int(values[name])))
+        positional = [values[name] for name in compiled.positiontup or () if name not in written]
+        return text, positional
 
 
 class Database:
