@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,15 +31,13 @@ async def record(
     )
 
 
-async def record_many(
-    session: AsyncSession,
-    scope: StoreScope,
-    action: str,
-    changes: Iterable[tuple[uuid.UUID, Iterable[str]]],
-) -> None:
-    """``record`` for many customers in one INSERT (bulk imports)."""
+Changes = Iterable[tuple[uuid.UUID, Iterable[str]]]
+
+
+def event_rows(scope: StoreScope, action: str, changes: Changes) -> list[dict[str, Any]]:
+    """The ``customer_events`` rows ``record`` would write, one per changed customer."""
     now = utcnow()
-    rows = [
+    return [
         {
             "store_id": scope.store_id,
             "id": uuid.uuid4(),
@@ -50,6 +49,13 @@ async def record_many(
         }
         for customer_id, fields in changes
     ]
+
+
+async def record_many(
+    session: AsyncSession, scope: StoreScope, action: str, changes: Changes
+) -> None:
+    """``record`` for many customers in one INSERT (bulk imports)."""
+    rows = event_rows(scope, action, changes)
     if rows:
         await session.execute(insert(CustomerEvent), rows)
 

@@ -392,7 +392,7 @@ async def _insert(
     or id) is skipped by ON CONFLICT DO NOTHING, never an error."""
     if not created:
         return
-    inserted = await writes.insert(session, [t.customer for t in created])
+    inserted = await writes.insert(session, scope, [t.customer for t in created])
     for target in created:
         if target.customer.id not in inserted:
             for report in target.reports:
@@ -411,5 +411,5 @@ async def _update(
     for target in updated:
         target.customer.updated_at = now
         target.customer.version += 1
-    await writes.update(session, [t.customer for t in updated])
+    await writes.update(session, scope, [t.customer for t in updated])
     await writes.events(session, scope, "updated", [(t.customer.id, t.fields) for t in updated])

@@ -9,7 +9,7 @@ statement-level triggers that keep ``customer_counts`` fire once per statement e
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any, Protocol, cast
 
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.audit import service as audit
-from clientbook.kit.db import Database, utcnow
+from clientbook.kit.db import Database
 from clientbook.models import Customer, CustomerEvent
 from clientbook.stores.scope import StoreScope
 from clientbook.transfer.rows import COLUMNS
@@ -38,28 +38,38 @@ _CREATE_STAGING = text(
     "CREATE TEMPORARY TABLE IF NOT EXISTS import_customers (LIKE customers) ON COMMIT DROP"
 )
 _EMPTY_STAGING = text("TRUNCATE import_customers")
+# Both move only the scope's store's rows (``:scope_store_id``), whatever was staged.
 _INSERT_STAGED = (
     postgresql.insert(_TABLE)
-    .from_select(_NAMES, select(_STAGING))
+    .from_select(_NAMES, select(_STAGING).where(_STAGING.c.store_id == bindparam("scope_store_id")))
     .on_conflict_do_nothing()
     .returning(_TABLE.c.id)
 )
 _UPDATE_STAGED = (
     update(_TABLE)
     .values({name: _STAGING.c[name] for name in _NAMES if name not in ("store_id", "id")})
-    .where(_TABLE.c.store_id == _STAGING.c.store_id, _TABLE.c.id == _STAGING.c.id)
+    .where(
+        _TABLE.c.store_id == bindparam("scope_store_id"),
+        _STAGING.c.store_id == _TABLE.c.store_id,
+        _TABLE.c.id == _STAGING.c.id,
+    )
 )
 
-Changes = Iterable[tuple[uuid.UUID, Iterable[str]]]
+Changes = audit.Changes
 
 
 class Writes(Protocol):
-    async def insert(self, session: AsyncSession, customers: list[Customer]) -> set[uuid.UUID]:
-        """Insert the customers, skipping any whose e-mail, card or id is taken by now;
-        the ids of those inserted."""
+    async def insert(
+        self, session: AsyncSession, scope: StoreScope, customers: list[Customer]
+    ) -> set[uuid.UUID]:
+        """Insert the store's customers, skipping any whose e-mail, card or id is taken by
+        now; the ids of those inserted."""
 
-    async def update(self, session: AsyncSession, customers: list[Customer]) -> None:
-        """Write every column of the customers over their rows (locked by the caller)."""
+    async def update(
+        self, session: AsyncSession, scope: StoreScope, customers: list[Customer]
+    ) -> None:
+        """Write every column of the store's customers over their rows (locked by the
+        caller)."""
 
     async def events(
         self, session: AsyncSession, scope: StoreScope, action: str, changes: Changes
@@ -74,22 +84,27 @@ def _values_of(customer: Customer) -> dict[str, Any]:
 class StatementWrites:
     """Portable SQL: a multi-row INSERT, an executemany UPDATE."""
 
-    async def insert(self, session: AsyncSession, customers: list[Customer]) -> set[uuid.UUID]:
+    async def insert(
+        self, session: AsyncSession, scope: StoreScope, customers: list[Customer]
+    ) -> set[uuid.UUID]:
         dialect = session.get_bind().dialect.name
         dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = dialect_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.id)
-        result = await session.execute(statement, [_values_of(c) for c in customers])
+        rows = [_values_of(c) | {"store_id": scope.store_id} for c in customers]
+        result = await session.execute(statement, rows)
         return set(result.scalars())
 
-    async def update(self, session: AsyncSession, customers: list[Customer]) -> None:
+    async def update(
+        self, session: AsyncSession, scope: StoreScope, customers: list[Customer]
+    ) -> None:
         parameters = []
         for customer in customers:
             values = _values_of(customer)
-            values["b_store_id"] = values.pop("store_id")
+            del values["store_id"]
             values["b_id"] = values.pop("id")
             parameters.append(values)
         statement = update(_TABLE).where(
-            _TABLE.c.store_id == bindparam("b_store_id"), _TABLE.c.id == bindparam("b_id")
+            _TABLE.c.store_id == scope.store_id, _TABLE.c.id == bindparam("b_id")
         )
         await session.execute(statement, parameters)
 
@@ -102,32 +117,25 @@ class StatementWrites:
 class CopyWrites:
     """PostgreSQL: COPY to a staging table, then one set-based statement."""
 
-    async def insert(self, session: AsyncSession, customers: list[Customer]) -> set[uuid.UUID]:
+    async def insert(
+        self, session: AsyncSession, scope: StoreScope, customers: list[Customer]
+    ) -> set[uuid.UUID]:
         await self._stage(session, customers)
-        result = await session.execute(_INSERT_STAGED)
+        result = await session.execute(_INSERT_STAGED, {"scope_store_id": scope.store_id})
         return set(result.scalars())
 
-    async def update(self, session: AsyncSession, customers: list[Customer]) -> None:
+    async def update(
+        self, session: AsyncSession, scope: StoreScope, customers: list[Customer]
+    ) -> None:
         await self._stage(session, customers)
-        await session.execute(_UPDATE_STAGED)
+        await session.execute(_UPDATE_STAGED, {"scope_store_id": scope.store_id})
 
     async def events(
         self, session: AsyncSession, scope: StoreScope, action: str, changes: Changes
     ) -> None:
-        now = utcnow()
-        records = [
-            (
-                scope.store_id,
-                uuid.uuid4(),
-                customer_id,
-                scope.user_id,
-                action,
-                orjson.dumps(sorted(fields)).decode(),
-                now,
-            )
-            for customer_id, fields in changes
-        ]
-        if records:
+        rows = audit.event_rows(scope, action, changes)
+        if rows:
+            records = [_event_record(row) for row in rows]
             driver = await _driver(session)
             await driver.copy_records_to_table(
                 _EVENTS.name, records=records, columns=_EVENT_COLUMNS
@@ -142,6 +150,11 @@ class CopyWrites:
         await driver.copy_records_to_table(
             _STAGING.name, records=[_record(c) for c in customers], columns=_NAMES
         )
+
+
+def _event_record(row: dict[str, Any]) -> tuple[Any, ...]:
+    row = {**row, "fields": orjson.dumps(row["fields"]).decode()}
+    return tuple(row[name] for name in _EVENT_COLUMNS)
 
 
 _COLUMN_VALUES = attrgetter(*_KEYS)
