@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
-from clientbook.customers import queries, service
+from clientbook.customers import queries, reads, service
 from clientbook.customers.schemas import (
     CustomerCreate,
     CustomerOut,
@@ -120,7 +120,7 @@ async def list_customers(
     page, limit, cursor = query.page, query.limit, query.cursor
     order_by = queries.Sort(query.sort, query.order)
     if cursor is None and where == queries.CustomerFilter():
-        customers, info = await queries.unfiltered_page(
+        customers, info = await reads.unfiltered_page(
             database, claims, store, order_by, page=page, limit=limit
         )
         return _page(customers, info, order_by)
@@ -155,7 +155,7 @@ async def get_customer(
     customer_id: uuid.UUID, database: DatabaseDep, claims: ClaimsDep, store: StoreRef
 ) -> Response:
     """One customer, with its version as the ETag."""
-    return _one(await queries.customer_in_scope(database, claims, store, customer_id))
+    return _one(await reads.customer_in_scope(database, claims, store, customer_id))
 
 
 @router.patch("/{customer_id}", response_model=CustomerOut)

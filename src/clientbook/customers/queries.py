@@ -4,17 +4,14 @@ import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    Integer,
     Row,
     String,
     TextClause,
-    Uuid,
     and_,
     bindparam,
     func,
@@ -29,15 +26,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute, aliased
+from sqlalchemy.orm import QueryableAttribute
 
-from clientbook.accounts.tokens import AccessClaims
 from clientbook.kit.contact import email_key, parse_phone, phone_digits
-from clientbook.kit.db import Database
-from clientbook.kit.errors import NotFound, ValidationFailed
+from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.pagination import PageInfo, decode_cursor, encode_cursor
-from clientbook.models import Customer, CustomerCount, Membership
-from clientbook.stores.scope import AnySelect, ScopedQuery, StoreScope
+from clientbook.models import Customer, CustomerCount
+from clientbook.stores.scope import AnySelect, StoreScope
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
 
@@ -59,27 +54,6 @@ CUSTOMER_COLUMNS = [
 ]
 
 _CUSTOMER_ROWS = select(*CUSTOMER_COLUMNS)
-
-_IN_SCOPE = ScopedQuery(
-    lambda statement, _store_id: statement.add_columns(*CUSTOMER_COLUMNS).outerjoin(
-        Customer,
-        and_(
-            Customer.store_id == Membership.store_id,
-            Customer.id == bindparam("customer_id", type_=Uuid),
-            Customer.deleted_at.is_(None),
-        ),
-    )
-)
-
-
-async def customer_in_scope(
-    database: Database, claims: AccessClaims, store_ref: str, customer_id: uuid.UUID
-) -> SimpleNamespace:
-    """A live customer of the store, and the caller's access to it, in one round trip."""
-    _, (row,) = await _IN_SCOPE.read(database, claims, store_ref, customer_id=customer_id)
-    if row["id"] is None:
-        raise NotFound("Customer not found")
-    return SimpleNamespace(**row)
 
 
 @dataclass(frozen=True)
@@ -199,11 +173,11 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _ordered(statement: AnySelect, sort: Sort) -> AnySelect:
-    return _ordered_by(statement, SORT_COLUMNS[sort.field], Customer.id, sort)
+def ordered(statement: AnySelect, sort: Sort) -> AnySelect:
+    return ordered_by(statement, SORT_COLUMNS[sort.field], Customer.id, sort)
 
 
-def _ordered_by(statement: AnySelect, column: Column, tiebreak: Column, sort: Sort) -> AnySelect:
+def ordered_by(statement: AnySelect, column: Column, tiebreak: Column, sort: Sort) -> AnySelect:
     if sort.order == "asc":
         return statement.order_by(column.asc(), tiebreak.asc())
     return statement.order_by(column.desc(), tiebreak.desc())
@@ -318,11 +292,11 @@ async def find_customers(
     dialect = _dialect(session)
     conditions = _conditions(scope, dialect, where)
     conditions.append(_after(sort, after) if after else true())
-    keys = _ordered(select(Customer.store_id, Customer.id).where(and_(*conditions)), sort)
+    keys = ordered(select(Customer.store_id, Customer.id).where(and_(*conditions)), sort)
     page = keys.offset(offset).limit(limit)
     rows = _CUSTOMER_ROWS.where(tuple_(Customer.store_id, Customer.id).in_(page))
     connection = await session.connection()
-    return list(await connection.execute(_ordered(rows, sort)))
+    return list(await connection.execute(ordered(rows, sort)))
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -350,61 +324,3 @@ async def page_of(
         return rows, PageInfo(page=page, limit=limit, total=offset + len(rows))
     total = await count_customers(session, scope, where)
     return rows, PageInfo(page, limit, total.value, total_is_exact=total.exact)
-
-
-def _unfiltered_page(sort: Sort) -> ScopedQuery:
-    """The scope check, the store's kept total and one page of its customers in one
-    statement: the list a store opens most. A store with no customers (or a page past
-    the end) gives one row with the scope, the total and NULL customer columns."""
-    listed = aliased(Customer)
-
-    def extend(statement: AnySelect, store_id: ColumnElement[Any]) -> AnySelect:
-        keys = (
-            _ordered_by(
-                select(listed.store_id, listed.id).where(
-                    listed.store_id == store_id, listed.deleted_at.is_(None)
-                ),
-                getattr(listed, SORT_COLUMNS[sort.field].key),
-                listed.id,
-                sort,
-            )
-            .offset(bindparam("offset", type_=Integer, literal_execute=True))
-            .limit(bindparam("limit", type_=Integer, literal_execute=True))
-            .subquery("page")
-        )
-        # On the store named, not the membership: computed once, not once per row. It is
-        # read only after the scope check has passed.
-        total = (
-            select(func.coalesce(func.sum(CustomerCount.total), 0))
-            .where(CustomerCount.store_id == store_id)
-            .scalar_subquery()
-        )
-        statement = (
-            statement.add_columns(total.label("total"), *CUSTOMER_COLUMNS)
-            .outerjoin(keys, keys.c.store_id == Membership.store_id)
-            .outerjoin(
-                Customer, and_(Customer.store_id == keys.c.store_id, Customer.id == keys.c.id)
-            )
-        )
-        return _ordered(statement, sort)
-
-    return ScopedQuery(extend)
-
-
-_UNFILTERED_PAGES = {
-    Sort(field, order): _unfiltered_page(Sort(field, order))
-    for field in SORT_COLUMNS
-    for order in ("asc", "desc")
-}
-
-
-async def unfiltered_page(
-    database: Database, claims: AccessClaims, store_ref: str, sort: Sort, *, page: int, limit: int
-) -> tuple[list[SimpleNamespace], PageInfo]:
-    """``page_of`` without filters, in one round trip (scope, total and rows)."""
-    _, rows = await _UNFILTERED_PAGES[sort].read(
-        database, claims, store_ref, offset=(page - 1) * limit, limit=limit
-    )
-    total = int(rows[0]["total"])
-    customers = [SimpleNamespace(**row) for row in rows if row["id"] is not None]
-    return customers, PageInfo(page=page, limit=limit, total=total)
