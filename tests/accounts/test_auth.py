@@ -539,8 +539,7 @@ async def test_old_failures_no_longer_count(
             update(LoginAttempt)
             .where(LoginAttempt.key == f"account:{staff.email.lower()}")
             .values(
-                window_start=utcnow()
-                - timedelta(seconds=settings.login_failure_window_seconds + 1)
+                window_start=utcnow() - timedelta(seconds=settings.login_failure_window_seconds + 1)
             )
         )
     assert (await login(client, staff.email)).status_code == 200
