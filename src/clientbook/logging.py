@@ -64,7 +64,7 @@ def _mask(_logger: Any, _method: str, event: Event) -> Event:
             event[key] = REDACTED
         elif key in FREE_TEXT and isinstance(value, str):
             event[key] = scrub(value)
-        elif key == "path" and isinstance(value, str):
+        elif key in ("path", "event") and isinstance(value, str):
             event[key] = _EMAIL.sub("[email]", value)  # ids and dates in paths stay whole
     return event
 
@@ -137,12 +137,26 @@ def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
     }
 
 
+class _StderrLogger:
+    """Writes each rendered line to the *current* ``sys.stderr`` (structlog's PrintLogger
+    keeps the stream it was made with, which a cached logger then keeps for good)."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+def _stderr_logger(*_args: Any) -> _StderrLogger:
+    return _StderrLogger()
+
+
 def configure(level: str = "INFO", json: bool = True) -> None:
     renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[*_SHARED, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=True,
     )
     if json:
@@ -155,6 +169,8 @@ def _route_standard_logging(level: str) -> None:
     for handler in list(root.handlers):
         if getattr(handler, "_clientbook", False):
             root.removeHandler(handler)
+    if any(isinstance(h.formatter, structlog.stdlib.ProcessorFormatter) for h in root.handlers):
+        return  # uvicorn_log_config already gave the root logger a JSON handler
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(json_formatter())
     handler._clientbook = True  # type: ignore[attr-defined]
