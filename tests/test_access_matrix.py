@@ -30,6 +30,7 @@ from clientbook.models import (
     CustomerFile,
     CustomerGroup,
     GroupMember,
+    Invitation,
     Membership,
     Prescription,
     PriceList,
@@ -39,8 +40,6 @@ from clientbook.models import (
 from clientbook.stores.scope import Role
 from tests.factories import Factory, Staff, StoreCtx
 from tests.files.samples import PDF
-
-PASSWORD = "a long enough password"
 
 
 @dataclass
@@ -52,6 +51,7 @@ class World:
     address_id: uuid.UUID
     member: Staff  # an extra seller, to change and remove
     new_email: str  # for adding a member
+    invitation_id: uuid.UUID  # pending, to revoke
     price_list_id: uuid.UUID  # the customer's default price list
     group_id: uuid.UUID
     ungrouped_customer_id: uuid.UUID  # in no group, to add to one
@@ -90,9 +90,19 @@ ENDPOINTS = [
         "POST",
         "/members",
         Role.admin,
-        201,
-        lambda w: {"email": w.new_email, "role": "seller", "password": PASSWORD},
+        202,
+        lambda w: {"email": w.new_email, "role": "seller"},
     ),
+    Endpoint(
+        "invitations.create",
+        "POST",
+        "/invitations",
+        Role.admin,
+        201,
+        lambda w: {"email": w.new_email, "role": "seller"},
+    ),
+    Endpoint("invitations.list", "GET", "/invitations", Role.admin, 200),
+    Endpoint("invitations.revoke", "DELETE", "/invitations/{invitation}", Role.admin, 204),
     Endpoint(
         "members.patch", "PATCH", "/members/{member}", Role.admin, 200, lambda w: {"role": "admin"}
     ),
@@ -267,6 +277,7 @@ def _openapi_path(endpoint: Endpoint) -> str:
         customer="{customer_id}",
         address="{address_id}",
         member="{user_id}",
+        invitation="{invitation_id}",
         price_list="{price_list_id}",
         group="{group_id}",
         file="{file_id}",
@@ -341,6 +352,13 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
     member = await factory.user()
     async with database.transaction() as session:
         session.add(Membership(store_id=ctx.id, user_id=member.user.id, role=Role.seller))
+    invitation = _made(
+        await client.post(
+            f"{ctx.base}/invitations",
+            json={"email": f"invited-{uuid.uuid4().hex[:10]}@example.com", "role": "seller"},
+            headers=owner,
+        )
+    )
     intruder = await factory.store(country="PL")
     intruder_customer = await factory.customer(intruder)
     return World(
@@ -349,6 +367,7 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         address_id=uuid.UUID(address["id"]),
         member=member,
         new_email=f"new-member-{uuid.uuid4().hex[:10]}@example.com",
+        invitation_id=uuid.UUID(invitation["id"]),
         price_list_id=uuid.UUID(price_list["id"]),
         group_id=uuid.UUID(group["id"]),
         ungrouped_customer_id=ungrouped.id,
@@ -449,12 +468,18 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             .select_from(CustomerEvent)
             .where(CustomerEvent.store_id == store_id)
         )
+        invitations = await session.execute(
+            select(Invitation.id, Invitation.email_key, Invitation.role, Invitation.status)
+            .where(Invitation.store_id == store_id)
+            .order_by(Invitation.id)
+        )
         new_users = await session.scalar(
             select(func.count()).select_from(User).where(User.email_key == new_email)
         )
         return {
             "store": (store.name, store.currency, store.timezone, store.country, store.updated_at),
             "members": members.all(),
+            "invitations": invitations.all(),
             "customers": customers.all(),
             "addresses": addresses.all(),
             "price_lists": price_lists.all(),
@@ -479,6 +504,7 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         customer=world.customer_id,
         address=world.address_id,
         member=world.member.user.id,
+        invitation=world.invitation_id,
         price_list=world.price_list_id,
         group=world.group_id,
         file=world.file_id,

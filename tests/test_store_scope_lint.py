@@ -5,7 +5,8 @@ Two rules, read from the source:
 1. ``StoreScope(...)`` is built only in ``clientbook/stores/scope.py`` (by
    ``resolve_store_scope`` for requests and ``member_scope`` for trusted tools).
 2. Every function that queries or creates a store-owned model (a model with a
-   ``store_id`` column, memberships aside: they are what a scope is made from) takes a
+   ``store_id`` column, memberships and invitations aside: they are what a scope is made
+   from, and an invitee answers an invitation before it has any scope) takes a
    ``StoreScope`` parameter, itself or through the function it is nested in, or is
    given to ``ScopedQuery(...)`` (inline or by name), whose statement checks the
    caller's scope itself.
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import clientbook
-from clientbook.models import Base, Membership
+from clientbook.models import Base, Invitation, Membership
 
 SRC = Path(clientbook.__file__).parent
 SCOPE_MODULE = SRC / "stores" / "scope.py"
@@ -36,7 +37,7 @@ def store_owned_models() -> frozenset[str]:
     names = set()
     for mapper in Base.registry.mappers:
         cls = mapper.class_
-        if cls is Membership:
+        if cls in (Membership, Invitation):
             continue
         if "store_id" in mapper.local_table.columns:
             names.add(cls.__name__)
@@ -49,6 +50,7 @@ STORE_OWNED = store_owned_models()
 def test_the_store_owned_models_are_found() -> None:
     assert {"Customer", "CustomerAddress", "CustomerEvent", "IdempotencyRecord"} <= STORE_OWNED
     assert "Membership" not in STORE_OWNED
+    assert "Invitation" not in STORE_OWNED
     assert "User" not in STORE_OWNED
 
 

@@ -7,21 +7,26 @@ from fastapi import FastAPI
 
 from clientbook import __version__, logging
 from clientbook.accounts.endpoints import router as auth_router
+from clientbook.accounts.throttle import Limits, login_throttle
 from clientbook.addresses.endpoints import router as addresses_router
 from clientbook.audit.endpoints import router as events_router
 from clientbook.customers.endpoints import router as customers_router
 from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
-from clientbook.kit import problem
+from clientbook.kit import docs, problem
 from clientbook.kit.db import Database
+from clientbook.kit.headers import SecurityHeaders
 from clientbook.kit.media import RequireJSON
 from clientbook.kit.middleware import BodyLimit, RequestContext
+from clientbook.kit.proxies import TrustedProxies
 from clientbook.kit.storage import storage_from_url
 from clientbook.ops.endpoints import router as ops_router
 from clientbook.optics.endpoints import router as optics_router
 from clientbook.pricing.endpoints import router as pricing_router
 from clientbook.settings import Settings, get_settings
 from clientbook.stores.endpoints import router as stores_router
+from clientbook.stores.invitation_endpoints import my_router as my_invitations_router
+from clientbook.stores.invitation_endpoints import store_router as invitations_router
 from clientbook.surfaces.jethings import errors as jethings_errors
 from clientbook.surfaces.jethings.routes import router as jethings_router
 from clientbook.surfaces.joptic import errors as joptic_errors
@@ -39,18 +44,32 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     logging.configure(settings.log_level, settings.log_json)
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+    limits = Limits(
+        per_account=settings.login_max_failures_per_account,
+        per_ip=settings.login_max_failures_per_ip,
+        window_seconds=settings.login_failure_window_seconds,
+    )
+    throttle = login_throttle(limits, db, settings.redis_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await throttle.close()
         if database is None:
             await db.dispose()
 
     app = FastAPI(
-        title="Clientbook", version=__version__, description=DESCRIPTION, lifespan=lifespan
+        title="Clientbook",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # kit/docs.py serves Swagger UI from the package, not a CDN
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
     app.state.database = db
+    app.state.login_throttle = throttle
     app.state.storage = storage_from_url(settings.storage_url)
     renderers = problem.Renderers()
     app.state.renderers = renderers
@@ -60,6 +79,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ops_router,
         auth_router,
         stores_router,
+        invitations_router,
+        my_invitations_router,
         transfer_router,  # before customers_router: /customers/export is not a customer id
         customers_router,
         addresses_router,
@@ -72,6 +93,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         jethings_router,
     ):
         app.include_router(router)
+    docs.install(app)
     renderers.register("/customer", joptic_errors.render)
     renderers.register("/customers", jethings_errors.render)
 
@@ -83,6 +105,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         renderers=renderers,
     )
     app.add_middleware(RequestContext)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
     return app
 
 

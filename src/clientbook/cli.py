@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook import demo as demo_data
+from clientbook import logging
 from clientbook.accounts import service as accounts
 from clientbook.kit.db import Database
 from clientbook.kit.errors import ClientbookError, field_errors
@@ -65,6 +66,7 @@ def serve(
     reload: bool = False,
 ) -> None:
     """Serve the HTTP API."""
+    settings = get_settings()
     uvicorn.run(
         "clientbook.app:create_app",
         factory=True,
@@ -72,8 +74,12 @@ def serve(
         port=port,
         workers=workers,
         reload=reload,
-        access_log=False,
-        proxy_headers=True,
+        access_log=False,  # RequestContext logs each request, without its query string
+        # Forwarded headers are read by kit/proxies.py, from CLIENTBOOK_TRUSTED_PROXIES only;
+        # uvicorn's own reading would believe 127.0.0.1 by default.
+        proxy_headers=False,
+        server_header=False,
+        log_config=logging.uvicorn_log_config(settings.log_level),
     )
 
 

@@ -3,10 +3,14 @@
 import secrets
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Network = IPv4Network | IPv6Network
 
 
 class Environment(StrEnum):
@@ -16,7 +20,10 @@ class Environment(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CLIENTBOOK_", extra="ignore")
+    # hide_input_in_errors: a refused setting must not print the secret it was given.
+    model_config = SettingsConfigDict(
+        env_prefix="CLIENTBOOK_", extra="ignore", hide_input_in_errors=True
+    )
 
     env: Environment = Environment.development
     data_dir: Path = Path("var")
@@ -36,6 +43,21 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = Field(default=20, ge=1)
     login_failure_window_seconds: int = Field(default=15 * 60, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
+    invitation_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # Where sign-in attempts are counted: empty means the database.
+    redis_url: str = ""
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or CIDRs,
+    # comma-separated. None by default: the client address is the connection's.
+    trusted_proxies: Annotated[list[Network], NoDecode] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [
+                ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()
+            ]
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from clientbook.accounts.tokens import AccessClaims, issue_access_token
 from clientbook.kit.db import utcnow
-from clientbook.models import AuthSession, LoginFailure, RefreshToken, User
+from clientbook.models import AuthSession, LoginAttempt, RefreshToken, User
 from clientbook.settings import Settings
 from tests.factories import PASSWORD, Factory, Staff
 
@@ -474,7 +474,7 @@ async def test_failures_below_the_limit_do_not_throttle_and_success_clears_them(
     assert (await login(client, staff.email)).status_code == 200
     async with factory.database.transaction() as session:
         left = await session.scalars(
-            select(LoginFailure).where(LoginFailure.email_key == staff.email.lower())
+            select(LoginAttempt).where(LoginAttempt.key == f"account:{staff.email.lower()}")
         )
         assert left.all() == []
     for _ in range(settings.login_max_failures_per_account - 1):
@@ -536,9 +536,11 @@ async def test_old_failures_no_longer_count(
     assert_problem(await login(client, staff.email), 429)
     async with factory.database.transaction() as session:
         await session.execute(
-            update(LoginFailure)
-            .where(LoginFailure.email_key == staff.email.lower())
-            .values(at=utcnow() - timedelta(seconds=settings.login_failure_window_seconds + 1))
+            update(LoginAttempt)
+            .where(LoginAttempt.key == f"account:{staff.email.lower()}")
+            .values(
+                window_start=utcnow() - timedelta(seconds=settings.login_failure_window_seconds + 1)
+            )
         )
     assert (await login(client, staff.email)).status_code == 200
 

@@ -9,12 +9,21 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from clientbook.accounts.passwords import verify_password
 from clientbook.models import Membership, User
 from tests.factories import PASSWORD, Factory, Staff, StoreCtx
-from tests.problems import assert_problem, bearer, error_fields
+from tests.problems import assert_problem, error_fields
 
 MEMBER_FIELDS = {"user_id", "email", "name", "role", "is_active", "created_at", "updated_at"}
+INVITATION_FIELDS = {
+    "id",
+    "email",
+    "role",
+    "status",
+    "invited_by",
+    "expires_at",
+    "responded_at",
+    "created_at",
+}
 
 
 def new_email(prefix: str = "member") -> str:
@@ -67,9 +76,15 @@ async def remove(
 
 async def second_owner(client: httpx.AsyncClient, factory: Factory, ctx: StoreCtx) -> Staff:
     staff = await factory.user()
-    response = await add(client, ctx, ctx.owner, email=staff.email, role="owner")
-    assert response.status_code == 201, response.text
+    await join(client, ctx, ctx.owner, staff, "owner")
     return staff
+
+
+async def invitations(client: httpx.AsyncClient, ctx: StoreCtx) -> list[dict[str, Any]]:
+    response = await client.get(f"{ctx.base}/invitations", headers=ctx.owner.headers)
+    assert response.status_code == 200, response.text
+    data: list[dict[str, Any]] = response.json()["data"]
+    return data
 
 
 # --- list ----------------------------------------------------------------------------
@@ -103,7 +118,22 @@ async def test_members_are_listed_by_id_path_too(
     assert by_id.json() == by_code.json()
 
 
-# --- add -----------------------------------------------------------------------------
+# --- add: an invitation the invitee accepts ------------------------------------------
+
+
+async def accept(client: httpx.AsyncClient, staff: Staff, invitation_id: str) -> httpx.Response:
+    return await client.post(f"/v1/invitations/{invitation_id}/accept", headers=staff.headers)
+
+
+async def join(
+    client: httpx.AsyncClient, ctx: StoreCtx, by: Staff, staff: Staff, role: str
+) -> dict[str, Any]:
+    """Invite ``staff`` and have them accept; their membership as the store lists it."""
+    invited = await add(client, ctx, by, email=staff.email, role=role)
+    assert invited.status_code == 202, invited.text
+    accepted = await accept(client, staff, invited.json()["id"])
+    assert accepted.status_code == 200, accepted.text
+    return (await members(client, ctx))[str(staff.user.id)]
 
 
 @pytest.mark.parametrize(("actor", "role"), [("owner", "admin"), ("admin", "seller")])
@@ -114,17 +144,30 @@ async def test_add_an_existing_user(
     other = await factory.store()
     newcomer = other.seller  # already works elsewhere
     response = await add(client, ctx, getattr(ctx, actor), email=newcomer.email, role=role)
-    assert response.status_code == 201, response.text
-    body = response.json()
+    assert response.status_code == 202, response.text
+    invitation = response.json()
+    assert set(invitation) == INVITATION_FIELDS
+    assert (invitation["email"], invitation["role"], invitation["status"]) == (
+        newcomer.email,
+        role,
+        "pending",
+    )
+    # nothing changes until the invitee says yes
+    assert str(newcomer.user.id) not in await members(client, ctx)
+    assert await my_stores(client, newcomer.headers) == {other.code: "seller"}
+    assert_problem(await client.get(ctx.base, headers=newcomer.headers), 404)
+
+    accepted = await accept(client, newcomer, invitation["id"])
+    assert accepted.status_code == 200, accepted.text
+    assert (accepted.json()["code"], accepted.json()["role"]) == (ctx.code, role)
+    body = (await members(client, ctx))[str(newcomer.user.id)]
     assert set(body) == MEMBER_FIELDS
-    assert body["user_id"] == str(newcomer.user.id)
     assert body["email"] == newcomer.email
     assert body["name"] == "Test User"
     assert body["role"] == role
     assert body["is_active"] is True
     datetime.fromisoformat(body["created_at"])
 
-    assert (await members(client, ctx))[body["user_id"]] == body
     assert await my_stores(client, newcomer.headers) == {other.code: "seller", ctx.code: role}
     assert (await client.get(ctx.base, headers=newcomer.headers)).status_code == 200
     # the other store is not touched
@@ -137,21 +180,18 @@ async def test_adding_an_existing_user_never_changes_their_account(
 ) -> None:
     ctx = await factory.store()
     existing = await factory.user(name="Original Name")
-    response = await add(
-        client,
-        ctx,
-        ctx.admin,
-        email=existing.email.upper(),
-        role="seller",
-        name="Renamed By Admin",
-        password="admin-chosen-password",
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
-    assert body["user_id"] == str(existing.user.id)
+    # an admin can neither name the account nor set its password
+    for extra in ({"name": "Renamed By Admin"}, {"password": "admin-chosen-password"}):
+        refused = await add(
+            client, ctx, ctx.admin, email=existing.email.upper(), role="seller", **extra
+        )
+        assert error_fields(assert_problem(refused, 422)) == set(extra)
+    response = await add(client, ctx, ctx.admin, email=existing.email.upper(), role="seller")
+    assert response.status_code == 202, response.text
+    assert (await accept(client, existing, response.json()["id"])).status_code == 200
+    body = (await members(client, ctx))[str(existing.user.id)]
     assert body["name"] == "Original Name"
     assert body["email"] == existing.email
-    # the admin cannot take over the account by setting its password
     assert (await sign_in(client, existing.email, "admin-chosen-password")).status_code == 401
     assert (await sign_in(client, existing.email, PASSWORD)).status_code == 200
     async with factory.database.transaction() as session:
@@ -162,31 +202,54 @@ async def test_adding_an_existing_user_never_changes_their_account(
         assert users[0].name == "Original Name"
 
 
-async def test_add_a_new_person_creates_an_account_that_can_sign_in(
+async def test_inviting_tells_nothing_about_whether_an_account_exists(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    existing = await factory.user()
+    unknown = new_email("nobody")
+    answers = [
+        await add(client, ctx, ctx.owner, email=existing.email, role="seller"),
+        await add(client, ctx, ctx.owner, email=unknown, role="seller"),
+        await client.post(
+            f"{ctx.base}/invitations",
+            json={"email": new_email("nobody"), "role": "seller"},
+            headers=ctx.owner.headers,
+        ),
+    ]
+    assert [r.status_code for r in answers] == [202, 202, 201]
+
+    def shape(response: httpx.Response) -> tuple[Any, ...]:
+        body = response.json()
+        return (sorted(body), body["status"], body["role"], response.headers["content-type"])
+
+    assert shape(answers[0]) == shape(answers[1]) == shape(answers[2])
+    # no account is made for the unknown address, and no one is a member yet
+    assert (await sign_in(client, unknown, "anything-at-all")).status_code == 401
+    assert len(await members(client, ctx)) == 3
+
+
+async def test_a_new_person_joins_once_their_account_exists(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
     ctx = await factory.store()
     email = new_email("new")
-    response = await add(
-        client, ctx, ctx.owner, email=email, role="seller", name=" Ada ", password="s3cret-pass"
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
-    assert body["email"] == email
-    assert body["name"] == "Ada"
-    assert body["role"] == "seller"
-    assert body["is_active"] is True
-
+    response = await add(client, ctx, ctx.owner, email=email, role="seller")
+    assert response.status_code == 202, response.text
     async with factory.database.transaction() as session:
-        user = await session.get_one(User, uuid.UUID(body["user_id"]))
-        assert user.email == email
-        assert user.is_active is True
-        assert user.password_hash != "s3cret-pass"
-        assert verify_password(user.password_hash, "s3cret-pass")
+        assert (await session.scalars(select(User).where(User.email_key == email))).all() == []
 
-    token = await sign_in(client, email, "s3cret-pass")
-    assert token.status_code == 200, token.text
-    headers = bearer(token.json()["access_token"])
+    newcomer = await factory.user(email)  # the account is made by the operator, not the admin
+    listed = await client.get("/v1/invitations", headers=newcomer.headers)
+    assert listed.status_code == 200, listed.text
+    [offer] = listed.json()["data"]
+    assert (offer["id"], offer["role"], offer["store"]["code"]) == (
+        response.json()["id"],
+        "seller",
+        ctx.code,
+    )
+    assert (await accept(client, newcomer, offer["id"])).status_code == 200
+    headers = newcomer.headers
     assert await my_stores(client, headers) == {ctx.code: "seller"}
     store = await client.get(ctx.base, headers=headers)
     assert store.status_code == 200
@@ -195,40 +258,24 @@ async def test_add_a_new_person_creates_an_account_that_can_sign_in(
     assert (await client.get(f"{ctx.base}/members", headers=headers)).status_code == 200
     assert_problem(
         await client.post(
-            f"{ctx.base}/members",
-            json={"email": new_email(), "role": "seller", "password": "whatever-pass"},
-            headers=headers,
+            f"{ctx.base}/members", json={"email": new_email(), "role": "seller"}, headers=headers
         ),
         403,
     )
 
 
-async def test_new_person_without_password_is_422(
-    client: httpx.AsyncClient, factory: Factory
-) -> None:
-    ctx = await factory.store()
-    email = new_email("nopass")
-    body = assert_problem(await add(client, ctx, ctx.owner, email=email, role="seller"), 422)
-    assert error_fields(body) == {"password"}
-    async with factory.database.transaction() as session:
-        assert (
-            await session.scalars(select(User).where(User.email_key == email.lower()))
-        ).all() == []
-    assert len(await members(client, ctx)) == 3
-
-
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({"email": "not-an-email", "role": "seller", "password": "long-enough"}, "email"),
-        ({"email": "", "role": "seller", "password": "long-enough"}, "email"),
-        ({"role": "seller", "password": "long-enough"}, "email"),
-        ({"email": "NEW", "role": "manager", "password": "long-enough"}, "role"),
-        ({"email": "NEW", "role": "Owner", "password": "long-enough"}, "role"),
-        ({"email": "NEW", "password": "long-enough"}, "role"),
-        ({"email": "NEW", "role": "seller", "password": "short"}, "password"),
-        ({"email": "NEW", "role": "seller", "password": "long-enough", "name": "n" * 201}, "name"),
-        ({"email": "NEW", "role": "seller", "password": "long-enough", "admin": True}, "admin"),
+        ({"email": "not-an-email", "role": "seller"}, "email"),
+        ({"email": "", "role": "seller"}, "email"),
+        ({"role": "seller"}, "email"),
+        ({"email": "NEW", "role": "manager"}, "role"),
+        ({"email": "NEW", "role": "Owner"}, "role"),
+        ({"email": "NEW"}, "role"),
+        ({"email": "NEW", "role": "seller", "password": "long-enough"}, "password"),
+        ({"email": "NEW", "role": "seller", "name": "n"}, "name"),
+        ({"email": "NEW", "role": "seller", "admin": True}, "admin"),
     ],
 )
 async def test_invalid_member_fields_are_422(
@@ -237,10 +284,12 @@ async def test_invalid_member_fields_are_422(
     ctx = await factory.store()
     if payload.get("email") == "NEW":
         payload = {**payload, "email": new_email()}
-    response = await client.post(f"{ctx.base}/members", json=payload, headers=ctx.owner.headers)
-    body = assert_problem(response, 422)
-    assert error_fields(body) == {field}
+    for path in ("members", "invitations"):
+        response = await client.post(f"{ctx.base}/{path}", json=payload, headers=ctx.owner.headers)
+        body = assert_problem(response, 422)
+        assert error_fields(body) == {field}
     assert len(await members(client, ctx)) == 3
+    assert (await invitations(client, ctx)) == []
 
 
 @pytest.mark.parametrize("spelling", ["same", "upper"])
@@ -270,15 +319,14 @@ async def test_adding_a_deactivated_member_again_is_409(
     assert membership.is_active is False
 
 
-async def test_a_new_account_failing_to_join_is_not_left_behind(
+async def test_an_admin_cannot_offer_the_owner_role(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
-    """An admin granting owner to a new e-mail is refused before any account is made."""
+    """An admin inviting a new e-mail as owner is refused before anything is stored."""
     ctx = await factory.store()
     email = new_email("owner")
-    assert_problem(
-        await add(client, ctx, ctx.admin, email=email, role="owner", password="long-enough"), 403
-    )
+    assert_problem(await add(client, ctx, ctx.admin, email=email, role="owner"), 403)
+    assert await invitations(client, ctx) == []
     assert (await sign_in(client, email, "long-enough")).status_code == 401
 
 
@@ -287,16 +335,14 @@ async def test_seller_cannot_add_members(client: httpx.AsyncClient, factory: Fac
     existing = await factory.user()
     assert_problem(await add(client, ctx, ctx.seller, email=existing.email, role="seller"), 403)
     email = new_email()
-    assert_problem(
-        await add(client, ctx, ctx.seller, email=email, role="seller", password="long-enough"),
-        403,
-    )
+    assert_problem(await add(client, ctx, ctx.seller, email=email, role="seller"), 403)
     assert set(await members(client, ctx)) == {
         str(ctx.owner.user.id),
         str(ctx.admin.user.id),
         str(ctx.seller.user.id),
     }
-    assert (await sign_in(client, email, "long-enough")).status_code == 401
+    assert await invitations(client, ctx) == []
+    assert (await client.get("/v1/invitations", headers=existing.headers)).json() == {"data": []}
 
 
 async def test_only_an_owner_grants_the_owner_role(
@@ -307,9 +353,8 @@ async def test_only_an_owner_grants_the_owner_role(
     assert_problem(await add(client, ctx, ctx.admin, email=candidate.email, role="owner"), 403)
     assert await stored_membership(factory, ctx, candidate.user.id) is None
 
-    response = await add(client, ctx, ctx.owner, email=candidate.email, role="owner")
-    assert response.status_code == 201, response.text
-    assert response.json()["role"] == "owner"
+    joined = await join(client, ctx, ctx.owner, candidate, "owner")
+    assert joined["role"] == "owner"
     assert await my_stores(client, candidate.headers) == {ctx.code: "owner"}
 
 
@@ -351,9 +396,7 @@ async def test_admin_manages_sellers_and_admins(
 ) -> None:
     ctx = await factory.store()
     other_admin = await factory.user()
-    assert (
-        await add(client, ctx, ctx.admin, email=other_admin.email, role="admin")
-    ).status_code == 201
+    assert (await join(client, ctx, ctx.admin, other_admin, "admin"))["role"] == "admin"
     assert (
         await patch(client, ctx, ctx.admin, ctx.seller.user.id, role="admin")
     ).status_code == 200
@@ -476,9 +519,7 @@ async def test_a_deactivated_member_loses_the_store(
     # still listed to the managers, as inactive
     assert (await roles(client, ctx))[str(ctx.seller.user.id)] == ("seller", False)
     # their other stores are unaffected
-    assert (
-        await add(client, other, other.owner, email=ctx.seller.email, role="seller")
-    ).status_code == 201
+    assert (await join(client, other, other.owner, ctx.seller, "seller"))["is_active"] is True
     assert await my_stores(client, seller) == {other.code: "seller"}
 
     # reactivated, they are back
@@ -516,9 +557,8 @@ async def test_remove_a_member(client: httpx.AsyncClient, factory: Factory) -> N
     # the account itself stays, and can be added again
     assert (await sign_in(client, ctx.seller.email, PASSWORD)).status_code == 200
     assert_problem(await remove(client, ctx, ctx.admin, ctx.seller.user.id), 404)
-    again = await add(client, ctx, ctx.admin, email=ctx.seller.email, role="seller")
-    assert again.status_code == 201, again.text
-    assert again.json()["user_id"] == str(ctx.seller.user.id)
+    again = await join(client, ctx, ctx.admin, ctx.seller, "seller")
+    assert again["user_id"] == str(ctx.seller.user.id)
 
 
 async def test_an_admin_can_leave(client: httpx.AsyncClient, factory: Factory) -> None:

@@ -204,13 +204,17 @@ async def test_list_shows_only_my_active_stores_with_my_role(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
     first, second, foreign = await factory.store(), await factory.store(), await factory.store()
-    # the owner of the first store is a seller in the second one
+    # the owner of the first store is a seller in the second one, once they accept
     added = await client.post(
         f"{second.base}/members",
         json={"email": first.owner.email, "role": "seller"},
         headers=second.owner.headers,
     )
-    assert added.status_code == 201, added.text
+    assert added.status_code == 202, added.text
+    accepted = await client.post(
+        f"/v1/invitations/{added.json()['id']}/accept", headers=first.owner.headers
+    )
+    assert accepted.status_code == 200, accepted.text
 
     response = await client.get("/v1/stores", headers=first.owner.headers)
     assert response.status_code == 200

@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
+from clientbook import demo
+from clientbook.stores.scope import Role
 from tests.factories import Factory, StoreCtx
 
 JS_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -131,18 +133,13 @@ async def test_a_new_staff_account_gets_a_customer_linked_to_it(
 ) -> None:
     ctx = await factory.store()
     email = f"new-{uuid.uuid4().hex[:8]}@example.com"
-    added = await client.post(
-        f"{ctx.base}/members",
-        json={
-            "email": email,
-            "role": "seller",
-            "name": "Nadia Amrani",
-            "password": "long password 1",
-        },
-        headers=ctx.owner.headers,
-    )
-    assert added.status_code == 201
-    user_id = added.json()["user_id"]
+    # Accounts are signed up by the operator (``clientbook create-user``); an admin invites.
+    async with factory.database.transaction() as session:
+        await demo.create_member(
+            session, email, "long password 1", "Nadia Amrani", ctx.code, Role.seller
+        )
+    members = await client.get(f"{ctx.base}/members", headers=ctx.owner.headers)
+    [user_id] = [m["user_id"] for m in members.json()["data"] if m["email"] == email]
     listed = await client.get("/customers?search=nadia", headers=headers(ctx))
     [customer] = listed.json()["data"]
     assert customer["userId"] == user_id

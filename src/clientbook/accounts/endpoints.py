@@ -8,6 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from clientbook.accounts import service
 from clientbook.accounts.schemas import PasswordLogin, RefreshRequest, TokenOut
+from clientbook.accounts.throttle import LoginThrottle
 from clientbook.deps import ClaimsDep, CurrentUser, SessionDep, SettingsDep
 from clientbook.kit.errors import UnsupportedMediaType, ValidationFailed
 from clientbook.kit.problem import validation_error
@@ -65,18 +66,34 @@ async def _parse(
         raise validation_error(RequestValidationError(errors)) from exc
 
 
+def _no_store(response: Response) -> None:
+    """Tokens must not be kept by a browser or a proxy cache (RFC 6749, section 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+
+
 @router.post("/token", response_model=TokenOut, openapi_extra=_TOKEN_BODY)
-async def issue_token(request: Request, session: SessionDep, settings: SettingsDep) -> TokenOut:
+async def issue_token(
+    request: Request, response: Response, session: SessionDep, settings: SettingsDep
+) -> TokenOut:
     """Sign in with e-mail and password (JSON, or an OAuth2 password form)."""
+    _no_store(response)
     body = await _parse(request, PasswordLogin, "password", {"username": "email"})
+    # The connection's address, or what a trusted proxy said (kit/proxies.py).
     ip = request.client.host if request.client else "unknown"
-    pair = await service.login(session, settings, email=body.email, password=body.password, ip=ip)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    pair = await service.login(
+        session, settings, throttle, email=body.email, password=body.password, ip=ip
+    )
     return TokenOut(**pair.__dict__)
 
 
 @router.post("/refresh", response_model=TokenOut)
-async def refresh_token(request: Request, session: SessionDep, settings: SettingsDep) -> TokenOut:
+async def refresh_token(
+    request: Request, response: Response, session: SessionDep, settings: SettingsDep
+) -> TokenOut:
     """Trade a refresh token for a new token pair; each refresh token works once."""
+    _no_store(response)
     body = await _parse(request, RefreshRequest, "refresh_token", {})
     pair = await service.refresh(session, settings, body.refresh_token)
     return TokenOut(**pair.__dict__)

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from clientbook.accounts import throttle
 from clientbook.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from clientbook.accounts.throttle import LoginThrottle
 from clientbook.accounts.tokens import (
     AccessClaims,
     expiry,
@@ -63,17 +63,22 @@ async def find_user(session: AsyncSession, email: str) -> User | None:
 
 
 async def login(
-    session: AsyncSession, settings: Settings, *, email: str, password: str, ip: str
+    session: AsyncSession,
+    settings: Settings,
+    login_throttle: LoginThrottle,
+    *,
+    email: str,
+    password: str,
+    ip: str,
 ) -> TokenPair:
-    """Tokens for a good e-mail and password; a failure is recorded and counted."""
+    """Tokens for a good e-mail and password; every attempt is counted first."""
     key = email_key(email)
-    await throttle.check(session, settings, email_key=key, ip=ip)
+    await login_throttle.attempt(email_key=key, ip=ip)
     user = await find_user(session, email)
     good = verify_password(user.password_hash if user else None, password)
     if user is None or not good or not user.is_active:
-        await throttle.record_failure(session, settings, email_key=key, ip=ip)
-        raise Unauthorized("Incorrect e-mail or password", keep_changes=True)
-    await throttle.clear(session, email_key=key)
+        raise Unauthorized("Incorrect e-mail or password")
+    await login_throttle.succeeded(session, email_key=key, ip=ip)
     auth_session = AuthSession(user_id=user.id)
     session.add(auth_session)
     await session.flush()

@@ -73,16 +73,20 @@ def async_url(url: str) -> str:
 
 
 def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    """An engine that never puts bound parameters in its errors or logs (they hold
+    password hashes and personal data)."""
     full = async_url(url)
     if full.startswith("sqlite"):
-        engine = create_async_engine(full, connect_args={"timeout": 30})
+        engine = create_async_engine(full, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
     # No pre-ping: it costs three round trips per request (BEGIN, ping, ROLLBACK). A
     # connection lost to a database restart fails one request with 503 and the pool drops
     # every older connection (SQLAlchemy's "optimistic" disconnect handling).
-    return create_async_engine(full, pool_size=pool_size, max_overflow=pool_size)
+    return create_async_engine(
+        full, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True
+    )
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

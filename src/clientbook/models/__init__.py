@@ -1,12 +1,12 @@
 """Every ORM model, in one package so Alembic sees all tables."""
 
 from clientbook.kit.db import Base
-from clientbook.models.accounts import AuthSession, LoginFailure, RefreshToken, User
+from clientbook.models.accounts import AuthSession, LoginAttempt, RefreshToken, User
 from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
 from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
 from clientbook.models.records import CustomerFile, Prescription
-from clientbook.models.stores import Membership, Store
+from clientbook.models.stores import Invitation, Membership, Store
 
 __all__ = [
     "AuthSession",
@@ -19,7 +19,8 @@ __all__ = [
     "CustomerGroup",
     "GroupMember",
     "IdempotencyRecord",
-    "LoginFailure",
+    "Invitation",
+    "LoginAttempt",
     "Membership",
     "Prescription",
     "PriceList",

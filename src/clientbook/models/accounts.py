@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clientbook.kit.db import Base, UTCDateTime
@@ -51,18 +51,11 @@ class RefreshToken(Base):
     created_at: Mapped[CreatedAt]
 
 
-class LoginFailure(Base):
-    """Failed sign-ins, counted per account and per client address to throttle guessing."""
+class LoginAttempt(Base):
+    """Sign-in attempts in the current window of one key (an account or a client address)."""
 
-    __tablename__ = "login_failures"
-    __table_args__ = (
-        Index("ix_login_failures_email_key_at", "email_key", "at"),
-        Index("ix_login_failures_ip_at", "ip", "at"),
-    )
+    __tablename__ = "login_attempts"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
-    email_key: Mapped[str] = mapped_column(String(254))
-    ip: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,9 +1,10 @@
 import uuid
+from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from clientbook.kit.db import Base
+from clientbook.kit.db import Base, UTCDateTime
 from clientbook.models.types import UUIDPK, CreatedAt, UpdatedAt
 
 
@@ -38,3 +39,36 @@ class Membership(Base):
 
     def __repr__(self) -> str:
         return f"Membership(store={self.store_id}, user={self.user_id}, role={self.role})"
+
+
+class Invitation(Base):
+    """An offer of a role in a store to an e-mail address, which its account accepts or
+    declines; it is used once and expires. At most one is pending per store and address."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        Index(
+            "uq_invitations_store_id_email_key_pending",
+            "store_id",
+            "email_key",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index("ix_invitations_email_key", "email_key"),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[UUIDPK]
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[CreatedAt]

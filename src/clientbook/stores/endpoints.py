@@ -7,7 +7,6 @@ from fastapi import APIRouter, Response
 from clientbook.deps import CurrentUser, SessionDep, StoreScopeDep
 from clientbook.stores import service
 from clientbook.stores.schemas import (
-    MemberCreate,
     MemberOut,
     MemberUpdate,
     MyStoreOut,
@@ -60,12 +59,6 @@ async def list_members(session: SessionDep, scope: StoreScopeDep) -> dict[str, l
     """The store's staff and their roles."""
     members = await service.list_members(session, scope)
     return {"data": [MemberOut.model_validate(m) for m in members]}
-
-
-@router.post("/{store}/members", status_code=201, response_model=MemberOut)
-async def add_member(data: MemberCreate, session: SessionDep, scope: StoreScopeDep) -> MemberOut:
-    """Add a staff member (owner or admin); a new e-mail needs a password."""
-    return MemberOut.model_validate(await service.add_member(session, scope, data))
 
 
 @router.patch("/{store}/members/{user_id}", response_model=MemberOut)

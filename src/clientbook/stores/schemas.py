@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
 from clientbook.kit.schemas import RequestBody, ResponseBody
-from clientbook.kit.validators import CountryCode, CurrencyCode, OptionalText200, Text, TimezoneName
+from clientbook.kit.validators import CountryCode, CurrencyCode, Text, TimezoneName
 from clientbook.stores.scope import Role
 
 
@@ -24,7 +24,6 @@ StoreCode = Annotated[
     AfterValidator(_not_a_uuid),
 ]
 StoreName = Annotated[Text, Field(min_length=1, max_length=200)]
-PersonName = OptionalText200
 
 
 class StoreCreate(RequestBody):
@@ -57,16 +56,9 @@ class MyStoreOut(StoreOut):
     role: Role
 
 
-class MemberCreate(RequestBody):
+class InvitationCreate(RequestBody):
     email: EmailStr
     role: Role
-    name: PersonName = None
-    password: str | None = Field(
-        default=None,
-        min_length=8,
-        max_length=200,
-        description="Needed only when no account exists yet for this e-mail.",
-    )
 
 
 class MemberUpdate(RequestBody):
@@ -82,3 +74,24 @@ class MemberOut(ResponseBody):
     is_active: bool
     created_at: datetime
     updated_at: datetime
+
+
+class InvitationOut(ResponseBody):
+    """The same shape whether or not the e-mail has an account: the answer tells nothing."""
+
+    id: uuid.UUID
+    email: str
+    role: Role
+    status: str = Field(description="pending, accepted, declined, revoked or expired")
+    invited_by: uuid.UUID | None
+    expires_at: datetime
+    responded_at: datetime | None
+    created_at: datetime
+
+
+class MyInvitationOut(ResponseBody):
+    id: uuid.UUID
+    store: StoreOut
+    role: Role
+    expires_at: datetime
+    created_at: datetime

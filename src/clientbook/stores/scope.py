@@ -50,6 +50,11 @@ class StoreScope:
         if self.role.rank < role.rank:
             raise Forbidden(f"This needs the {role.value} role in the store")
 
+    def require_grant(self, role: Role) -> None:
+        """Only an owner gives (or offers) the owner role."""
+        if role is Role.owner and self.role is not Role.owner:
+            raise Forbidden("Only an owner can grant the owner role")
+
 
 def _session_is_live(claims: AccessClaims) -> Exists:
     return _live_session(AuthSession.id == claims.session_id, AuthSession.user_id == claims.user_id)

@@ -7,26 +7,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from clientbook.accounts import service as accounts
 from clientbook.customers import links
 from clientbook.kit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from clientbook.kit.integrity import UniqueRule, unique_violations
 from clientbook.models import Membership, Store, User
-from clientbook.stores.schemas import MemberCreate, MemberUpdate, StoreCreate, StoreUpdate
+from clientbook.stores.schemas import MemberUpdate, StoreCreate, StoreUpdate
 from clientbook.stores.scope import Role, StoreScope, member_scope
 
 STORE_UNIQUES = [
     UniqueRule(
         "uq_stores_code", "stores", ("code",), "code", "a store with this code already exists"
-    )
-]
-MEMBER_UNIQUES = [
-    UniqueRule(
-        "pk_memberships",
-        "memberships",
-        ("store_id", "user_id"),
-        "email",
-        "this user is already a member of the store",
     )
 ]
 
@@ -103,27 +93,6 @@ async def list_members(session: AsyncSession, scope: StoreScope) -> list[Member]
     return [_member(membership, user) for membership, user in rows]
 
 
-async def add_member(session: AsyncSession, scope: StoreScope, data: MemberCreate) -> Member:
-    """Add a staff member; a new e-mail gets an account with the given password."""
-    scope.require(Role.admin)
-    _check_may_grant(scope, data.role)
-    user = await accounts.find_user(session, data.email)
-    signed_up = user is None
-    if user is None:
-        if data.password is None:
-            raise ValidationFailed.field("password", "is required for a new account")
-        user = await accounts.create_user(
-            session, email=data.email, password=data.password, name=data.name
-        )
-    membership = Membership(store_id=scope.store_id, user_id=user.id, role=data.role)
-    session.add(membership)
-    async with unique_violations(MEMBER_UNIQUES):
-        await session.flush()
-    if signed_up:
-        await links.create_customer_for_user(session, scope, user)
-    return _member(membership, user)
-
-
 async def update_member(
     session: AsyncSession, scope: StoreScope, user_id: uuid.UUID, data: MemberUpdate
 ) -> Member:
@@ -170,16 +139,11 @@ async def _find_member(
     return membership, user
 
 
-def _check_may_grant(scope: StoreScope, role: Role) -> None:
-    if role is Role.owner and scope.role is not Role.owner:
-        raise Forbidden("Only an owner can grant the owner role")
-
-
 def _check_may_change(scope: StoreScope, membership: Membership, new_role: Role | None) -> None:
     if membership.role == Role.owner and scope.role is not Role.owner:
         raise Forbidden("Only an owner can change or remove an owner")
     if new_role is not None:
-        _check_may_grant(scope, new_role)
+        scope.require_grant(new_role)
 
 
 async def _keep_an_owner(session: AsyncSession, scope: StoreScope, membership: Membership) -> None:

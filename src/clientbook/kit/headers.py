@@ -1,0 +1,51 @@
+"""Security headers on every response."""
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# An API answer is never a page to render, frame or run scripts in.
+API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+# Swagger UI: its script and styles come from this server only (see kit/docs.py).
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+HSTS = "max-age=31536000; includeSubDomains"
+
+_ALWAYS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+class SecurityHeaders:
+    """Adds nosniff, framing and referrer rules and a content security policy to every
+    response, and HSTS when the request came over HTTPS (directly or via a trusted proxy)."""
+
+    def __init__(self, app: ASGIApp, *, docs_prefix: str = "/docs") -> None:
+        self.app = app
+        self.docs_prefix = docs_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        added = list(_ALWAYS)
+        is_docs = scope["path"] == self.docs_prefix or scope["path"].startswith(
+            self.docs_prefix + "/"
+        )
+        policy = DOCS_POLICY if is_docs else API_POLICY
+        added.append((b"content-security-policy", policy.encode()))
+        if scope.get("scheme") == "https":
+            added.append((b"strict-transport-security", HSTS.encode()))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend((name, value) for name, value in added if name not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
