@@ -21,7 +21,10 @@ def email_key(email: str) -> str:
     """The form two addresses are compared in: trimmed, Unicode NFC, lower-cased, and the
     domain in its ASCII (IDNA) form, so ``bücher.example`` and ``xn--bcher-kva.example``
     are one domain."""
-    text = unicodedata.normalize("NFC", email.strip()).lower()
+    text = email.strip()
+    if text.isascii():  # nearly every address: already NFC, its domain already ASCII
+        return text.lower()
+    text = unicodedata.normalize("NFC", text).lower()
     local, at, domain = text.rpartition("@")
     if not at:
         return text
