@@ -51,6 +51,7 @@ def fake_customer(rng: random.Random, store_id: uuid.UUID, n: int, start: dateti
         email_key=email_key(email),
         phone=f"+{code} {national}",
         phone_e164=f"+{code}{national}",
+        phone_key=f"+{code}{national}",
         gender=rng.choice(["male", "female", "not_disclosed"]),
         birth_date=(created - timedelta(days=rng.randrange(18 * 365, 80 * 365))).date(),
         loyalty_card_number=f"{n:012d}" if n % 4 == 0 else None,

@@ -127,3 +127,24 @@ def test_production_refuses_to_start_without_a_secret(
     monkeypatch.delenv("CLIENTBOOK_JWT_SECRET", raising=False)
     with pytest.raises(ValueError, match="CLIENTBOOK_JWT_SECRET"):
         get_settings()
+
+
+def test_a_store_made_without_an_owner_has_its_own_customer(workdir: Path) -> None:
+    """Jethings makes the new store a customer of itself, however the store is made."""
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    made = runner.invoke(cli, ["create-store", "LONE", "--name", "Lone Optic"])
+    assert made.exit_code == 0, made.output
+    owner = runner.invoke(
+        cli,
+        ["create-user", "owner@lone.example", "--store", "LONE", "--role", "owner"],
+        input="long enough password\nlong enough password\n",
+    )
+    assert owner.exit_code == 0, owner.output
+    token = runner.invoke(cli, ["token", "owner@lone.example"]).output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    store_id = _request("GET", "/v1/stores/LONE", headers=headers).json()["id"]
+    listed = _request("GET", "/v1/stores/LONE/customers", headers=headers).json()["data"]
+    (own,) = [c for c in listed if c["linked_store_id"] == store_id]
+    assert (own["display_name"], own["user_id"]) == ("Lone Optic", None)
+    events = _request("GET", f"/v1/stores/LONE/customers/{own['id']}/events", headers=headers)
+    assert [(e["action"], e["actor_user_id"]) for e in events.json()["data"]] == [("created", None)]

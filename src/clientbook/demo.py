@@ -60,12 +60,7 @@ async def create_store(
 ) -> Store:
     data = StoreCreate(code=code, name=name, currency=currency, timezone=timezone, country=country)
     owner = await _user(session, owner_email) if owner_email else None
-    if owner is None:
-        store = Store(**data.model_dump())
-        session.add(store)
-        await session.flush()
-        return store
-    return await stores.create_store(session, owner.id, data)
+    return await stores.create_store(session, owner.id if owner else None, data)
 
 
 async def create_member(

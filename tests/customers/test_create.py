@@ -338,16 +338,33 @@ async def test_phone_is_read_with_the_store_country_and_returned_as_e164(
     assert stored.phone_e164 == e164
 
 
-async def test_store_without_country_needs_international_phone(
+async def test_store_without_country_keeps_a_local_phone_as_given(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
+    """Without a country a local number cannot be normalised: it is kept as written, and
+    compared and found by its digits; the international form is still normalised."""
     ctx = await factory.store(country=None)
-    response = await client.post(
-        url(ctx), json={"phone": "0151 2345 678"}, headers=ctx.seller.headers
+    local = await create(client, ctx, {"phone": "0151 2345 678"})
+    assert local["phone"] == "0151 2345 678"
+    stored = await factory.get_customer(ctx, local["id"])
+    assert stored is not None
+    assert (stored.phone, stored.phone_e164, stored.phone_key) == (
+        "0151 2345 678",
+        None,
+        "01512345678",
     )
-    problem(response, 422, "phone")
     body = await create(client, ctx, {"phone": "+49 151 2345 678"})
     assert body["phone"] == "+491512345678"
+    international = await factory.get_customer(ctx, body["id"])
+    assert international is not None
+    assert international.phone_key == "+491512345678"
+    dialled = await create(client, ctx, {"phone": "0048 600 700 800"})  # 00: international
+    assert dialled["phone"] == "+48600700800"
+    for short_or_odd in ("123 45", "0151 2345 678 ext 9", "+49 1"):
+        response = await client.post(
+            url(ctx), json={"phone": short_or_odd}, headers=ctx.seller.headers
+        )
+        problem(response, 422, "phone")
 
 
 @pytest.mark.parametrize(

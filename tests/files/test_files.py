@@ -10,7 +10,7 @@ from clientbook.app import create_app
 from clientbook.kit.db import Database
 from clientbook.settings import Settings
 from tests.factories import Factory
-from tests.files.samples import EXE, HEIC, JPEG, PDF, PNG, TEXT, WEBP
+from tests.files.samples import DOCM, EXE, HEIC, JPEG, NOT_UTF8, PDF, PLAIN_ZIP, PNG, WEBP
 
 
 def files_url(ctx: object, customer_id: object) -> str:
@@ -85,7 +85,7 @@ async def test_type_comes_from_content(
     assert response.json()["data"][0]["content_type"] == expected
 
 
-@pytest.mark.parametrize("content", [EXE, TEXT])
+@pytest.mark.parametrize("content", [EXE, PLAIN_ZIP, DOCM, NOT_UTF8])
 async def test_other_content_is_refused_with_415_and_nothing_is_kept(
     client: httpx.AsyncClient, factory: Factory, settings: Settings, content: bytes
 ) -> None:

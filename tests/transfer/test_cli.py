@@ -51,8 +51,12 @@ def _export(*args: str) -> list[dict[str, str]]:
 
 
 def _imported() -> list[dict[str, str]]:
-    """The store's customers but those made for its staff accounts."""
-    return [row for row in _export() if not row["display_name"].endswith("@shop.example")]
+    """The store's customers but the store's own and those made for its staff accounts."""
+    return [
+        row
+        for row in _export()
+        if not row["display_name"].endswith("@shop.example") and row["display_name"] != "Shop"
+    ]
 
 
 def test_import_reports_each_row_and_a_summary(workdir: Path) -> None:
@@ -112,13 +116,13 @@ def test_export_to_stdout_and_to_a_file(workdir: Path) -> None:
     file.write_text(CSV)
     runner.invoke(cli, ["import", str(file), "--store", "SHOP"])
     rows = _export()
-    assert len(rows) == 4  # three imported and the owner's own customer
+    assert len(rows) == 5  # three imported, the store's own customer and the owner's
     assert {row["phone"] for row in rows} >= {"+442079460018", "+48600700800"}
 
     out = workdir / "out.jsonl"
     result = runner.invoke(cli, ["export", "--store", "SHOP", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "4 customers written to" in result.stderr
+    assert "5 customers written to" in result.stderr
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["id"] for line in lines] == [row["id"] for row in rows]
     assert not (workdir / "out.jsonl.part").exists()
@@ -133,9 +137,9 @@ def test_export_to_stdout_and_to_a_file(workdir: Path) -> None:
     assert copy_owner.exit_code == 0
     moved = runner.invoke(cli, ["import", str(out), "--store", "COPY"])
     assert moved.exit_code == 0, moved.output
-    assert moved.stdout.startswith("4 rows: 4 created, 0 updated, 0 skipped, 0 errors")
+    assert moved.stdout.startswith("5 rows: 5 created, 0 updated, 0 skipped, 0 errors")
     back = runner.invoke(cli, ["import", str(out), "--store", "COPY", "--mode", "upsert"])
-    assert back.stdout.startswith("4 rows: 0 created, 0 updated, 4 skipped, 0 errors")
+    assert back.stdout.startswith("5 rows: 0 created, 0 updated, 5 skipped, 0 errors")
 
 
 def test_files_and_stores_that_cannot_be_used_are_clean_errors(workdir: Path) -> None:

@@ -48,7 +48,16 @@ def _apply_one(customer: Customer, field: str, value: Any, region: str | None) -
             return _set(customer, email=value, email_key=email_key(value) if value else "")
         case "phone":
             phone = _phone(field, value, region)
-            return _set(customer, phone=phone and phone.given, phone_e164=phone and phone.e164)
+            return _set(
+                customer,
+                phone=phone and phone.given,
+                phone_e164=phone and phone.e164,
+                phone_key=phone and phone.key,
+            )
+        case "birth_date":
+            if value == customer.birth_date:
+                return False
+            return _set(customer, birth_date=value, birth_instant=None)
         case "fax":
             fax = _phone(field, value, region)
             return _set(customer, fax=fax and fax.given)
@@ -77,6 +86,18 @@ def _set(customer: Customer, **values: Any) -> bool:
             setattr(customer, attribute, value)
             changed = True
     return changed
+
+
+def same_number(customer: Customer, value: str, region: str | None) -> bool:
+    """``value`` is the number the customer has, however it is written."""
+    try:
+        phone = parse_phone(value, region)
+    except ValueError:
+        return False
+    return customer.phone is not None and (customer.phone_e164, customer.phone_key) == (
+        phone.e164,
+        phone.key,
+    )
 
 
 def _phone(field: str, value: str | None, region: str | None) -> Phone | None:

@@ -108,7 +108,7 @@ def _search(dialect: str, q: str, region: str | None) -> ColumnElement[bool]:
         # A whole number in the store's national form, whatever its trunk prefix ("8 912..."
         # in Russia, "06 30..." in Hungary), is found by its E.164 form.
         with contextlib.suppress(ValueError):
-            conditions.append(Customer.phone_e164 == parse_phone(q, region).e164)
+            conditions.append(Customer.phone_key == parse_phone(q, region).key)
     return or_(*conditions)
 
 
@@ -144,10 +144,10 @@ def _conditions(
         conditions.append(Customer.email_key == email_key(where.email))
     if where.phone is not None:
         try:
-            e164 = parse_phone(where.phone, scope.country).e164
+            key = parse_phone(where.phone, scope.country).key
         except ValueError as exc:
             raise ValidationFailed.field("phone", str(exc)) from exc
-        conditions.append(Customer.phone_e164 == e164)
+        conditions.append(Customer.phone_key == key)
     name = (where.name or "").strip()
     if name:
         conditions.append(_contains(dialect, name))

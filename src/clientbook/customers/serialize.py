@@ -24,7 +24,7 @@ def customer_document(c: CustomerData) -> dict[str, Any]:
         "salutation": c.salutation,
         "title": c.title,
         "email": c.email,
-        "phone": c.phone_e164,
+        "phone": c.phone_e164 or c.phone,  # a number the store could not read: as given
         "fax": c.fax,
         "birth_date": c.birth_date,
         "gender": c.gender,

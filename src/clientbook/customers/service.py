@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -56,9 +57,11 @@ async def create_customer(
     *,
     user_id: uuid.UUID | None = None,
     linked_store_id: uuid.UUID | None = None,
+    birth_instant: datetime | None = None,
 ) -> Customer:
     """Add a customer. ``user_id`` and ``linked_store_id`` link it to a staff account or to
-    the store it stands for; only Clientbook itself sets them (see docs/decisions.md)."""
+    the store it stands for; only Clientbook itself sets them (see docs/decisions.md).
+    ``birth_instant`` is the instant a surface was sent for ``birth_date`` (J-Optic)."""
     now = utcnow()
     customer = Customer(
         store_id=scope.store_id,
@@ -80,6 +83,8 @@ async def create_customer(
     apply_changes(customer, changes, scope.country)
     if data.is_active is not None:
         customer.is_active = data.is_active
+    if customer.birth_date is not None:
+        customer.birth_instant = birth_instant
     check_identifiable(customer)
     derive(customer)
     session.add(customer)

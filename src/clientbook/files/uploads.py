@@ -6,8 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import IO
 
-import filetype
-
+from clientbook.kit import documents
 from clientbook.kit.errors import (
     FieldError,
     PayloadTooLarge,
@@ -16,13 +15,7 @@ from clientbook.kit.errors import (
 )
 from clientbook.kit.requests import Upload
 
-ALLOWED_TYPES = {
-    "application/pdf": "pdf",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/heic": "heic",
-}
+ALLOWED = ", ".join(kind.extension for kind in documents.KNOWN)
 KIND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _UNSAFE = re.compile(r"[^\w.\- ()]+")
 CHUNK = 64 * 1024
@@ -45,8 +38,7 @@ def check_upload(upload: Upload, max_bytes: int) -> CheckedUpload:
         )
     digest, size = hashlib.sha256(), 0
     upload.file.seek(0)
-    head = upload.file.read(CHUNK)
-    chunk = head
+    chunk = upload.file.read(CHUNK)
     while chunk:
         size += len(chunk)
         if size > max_bytes:
@@ -59,29 +51,22 @@ def check_upload(upload: Upload, max_bytes: int) -> CheckedUpload:
     upload.file.seek(0)
     if size == 0:
         raise ValidationFailed.field(upload.kind, "the file is empty")
-    content_type = sniff(head)
-    if content_type is None:
-        allowed = ", ".join(sorted(ALLOWED_TYPES.values()))
+    found = documents.identify(upload.file)
+    if found is None:
         raise UnsupportedMediaType(
-            f"{upload.kind}: the file's content is not one of {allowed}",
-            errors=[FieldError(upload.kind, f"must be one of {allowed} (judged by content)")],
+            f"{upload.kind}: the file's content is not one of {ALLOWED}",
+            errors=[
+                FieldError(upload.kind, f"must be one of {ALLOWED} (judged by content; no macros)")
+            ],
         )
     return CheckedUpload(
         kind=upload.kind,
-        filename=safe_filename(upload.filename, ALLOWED_TYPES[content_type]),
-        content_type=content_type,
+        filename=found.file_name(safe_filename(upload.filename, found.extension)),
+        content_type=found.media_type,
         size=size,
         sha256=digest.hexdigest(),
         file=upload.file,
     )
-
-
-def sniff(head: bytes) -> str | None:
-    """The type the bytes say they are, if it is one we keep."""
-    guess = filetype.guess(head)
-    if guess is None or guess.mime not in ALLOWED_TYPES:
-        return None
-    return str(guess.mime)
 
 
 def safe_filename(name: str | None, extension: str) -> str:

@@ -69,7 +69,7 @@ class Customer(Base):
         Index("ix_customers_store_id_updated_at_id", "store_id", "updated_at", "id"),
         Index("ix_customers_store_id_sort_name_id", "store_id", "sort_name", "id"),
         Index("ix_customers_store_id_email_key_id", "store_id", "email_key", "id"),
-        Index("ix_customers_store_id_phone_e164", "store_id", "phone_e164"),
+        Index("ix_customers_store_id_phone_key", "store_id", "phone_key"),
     )
 
     store_id: Mapped[uuid.UUID] = mapped_column(
@@ -86,8 +86,14 @@ class Customer(Base):
     email_key: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str | None] = mapped_column(String(64))
     phone_e164: Mapped[str | None] = mapped_column(String(16))
+    # E.164 when the number could be read, else its digits as given: what the phone
+    # filter and any unique-phone rule compare.
+    phone_key: Mapped[str | None] = mapped_column(String(16))
     fax: Mapped[str | None] = mapped_column(String(64))
     birth_date: Mapped[date | None] = mapped_column(Date)
+    # The instant a client sent for the birthday (J-Optic's dateOfBirth), answered as sent;
+    # cleared when birth_date changes.
+    birth_instant: Mapped[datetime | None] = mapped_column(UTCDateTime)
     gender: Mapped[str | None] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(16))
     website: Mapped[str | None] = mapped_column(String(255))

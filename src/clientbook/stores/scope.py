@@ -1,7 +1,8 @@
 """The store scope: the only way into store-owned data.
 
-``resolve_store_scope`` (for requests) and ``member_scope`` (for trusted tools like
-the CLI) are the only functions that make a ``StoreScope``; every store-owned query
+``resolve_store_scope`` (for requests), ``member_scope`` (for trusted tools like the CLI)
+and ``founding_scope`` (a new store nobody belongs to yet) are the only functions that
+make a ``StoreScope``; every store-owned query
 takes one, so a query cannot forget which store it serves.
 """
 
@@ -43,7 +44,7 @@ class StoreScope:
     store_id: uuid.UUID
     store_code: str
     country: str | None
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None  # None only while Clientbook sets up a store (founding_scope)
     role: Role
 
     def require(self, role: Role) -> None:
@@ -213,3 +214,10 @@ async def member_scope(
         raise StoreNotAccessible("Store not found")
     code, country, role = row
     return StoreScope(store_id, code, country, user_id, Role(role))
+
+
+def founding_scope(store: Store) -> StoreScope:
+    """The scope Clientbook acts in while it sets up a store that has no member yet
+    (``clientbook create-store`` without ``--owner``); its changes are recorded with no
+    actor."""
+    return StoreScope(store.id, store.code, store.country, None, Role.owner)

@@ -12,7 +12,7 @@ from clientbook.kit.errors import Conflict, FieldError, Forbidden, NotFound, Val
 from clientbook.kit.integrity import UniqueRule, unique_violations
 from clientbook.models import Membership, Store, User
 from clientbook.stores.schemas import MemberUpdate, StoreCreate, StoreUpdate
-from clientbook.stores.scope import Role, StoreScope, member_scope
+from clientbook.stores.scope import Role, StoreScope, founding_scope, member_scope
 
 STORE_UNIQUES = [
     UniqueRule(
@@ -21,17 +21,22 @@ STORE_UNIQUES = [
 ]
 
 
-async def create_store(session: AsyncSession, owner_id: uuid.UUID, data: StoreCreate) -> Store:
-    """Create a store; its creator becomes its owner, and the store its own first customer."""
+async def create_store(
+    session: AsyncSession, owner_id: uuid.UUID | None, data: StoreCreate
+) -> Store:
+    """Create a store; its creator (if any) becomes its owner, and the store, however it is
+    made, its own first customer."""
     store = Store(**data.model_dump())
     session.add(store)
     async with unique_violations(STORE_UNIQUES):
         await session.flush()
-    session.add(Membership(store_id=store.id, user_id=owner_id, role=Role.owner))
-    await session.flush()
-    await links.create_customer_for_store(
-        session, await member_scope(session, store.id, owner_id), store
-    )
+    if owner_id is None:
+        scope = founding_scope(store)
+    else:
+        session.add(Membership(store_id=store.id, user_id=owner_id, role=Role.owner))
+        await session.flush()
+        scope = await member_scope(session, store.id, owner_id)
+    await links.create_customer_for_store(session, scope, store)
     return store
 
 

@@ -21,6 +21,7 @@ from clientbook.customers.schemas import CustomerCreate
 from clientbook.customers.serialize import customer_document
 from clientbook.kit.errors import FieldError, ValidationFailed
 from clientbook.kit.responses import json_values
+from clientbook.transfer import formulas
 
 
 class Format(StrEnum):
@@ -94,15 +95,16 @@ def format_of_name(name: str | None) -> Format | None:
 
 @dataclass(frozen=True)
 class SourceRow:
-    """One row as read: canonical field names (read-only ones dropped), or why it could not
-    be read. ``number`` counts data rows from 1 (the line after a CSV header; the line of a
-    JSON Lines file). ``flat_company`` marks CSV rows, whose two company columns are
-    independent cells."""
+    """One row as read: canonical field names (read-only ones dropped; the ``id`` kept
+    apart), or why it could not be read. ``number`` counts data rows from 1 (the line after
+    a CSV header; the line of a JSON Lines file). ``flat_company`` marks CSV rows, whose
+    two company columns are independent cells."""
 
     number: int
     values: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
     flat_company: bool = False
+    id: Any = None  # the customer id the row carries (an export's), as written
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -234,7 +236,11 @@ def _csv_row(number: int, header: list[str], cells: list[str]) -> SourceRow:
     values: dict[str, Any] = {}
     company: dict[str, str] = {}
     problems = []
-    for name, cell in zip(header, cells, strict=True):
+    given_id = None
+    for name, raw in zip(header, cells, strict=True):
+        cell = raw if name in JSON_FIELDS else formulas.restore(raw)
+        if name == "id" and cell.strip():
+            given_id = cell
         if name in READ_ONLY or not cell.strip():
             continue  # an empty cell is a field not given
         if name in COMPANY_COLUMNS:
@@ -248,9 +254,8 @@ def _csv_row(number: int, header: list[str], cells: list[str]) -> SourceRow:
             values[name] = cell
     if company:
         values["company"] = company
-    if problems:
-        return SourceRow(number, values, problem="; ".join(problems), flat_company=True)
-    return SourceRow(number, values, flat_company=True)
+    problem = "; ".join(problems) or None
+    return SourceRow(number, values, problem=problem, flat_company=True, id=given_id)
 
 
 def _jsonl_rows(lines: _Lines) -> Iterator[SourceRow]:
@@ -269,7 +274,8 @@ def _jsonl_rows(lines: _Lines) -> Iterator[SourceRow]:
         if not isinstance(value, dict):
             yield SourceRow(number, problem="the line is not a JSON object")
             continue
-        yield SourceRow(number, {k: v for k, v in value.items() if k not in READ_ONLY})
+        values = {k: v for k, v in value.items() if k not in READ_ONLY}
+        yield SourceRow(number, values, id=value.get("id"))
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -312,4 +318,4 @@ def _cell(column: str, record: dict[str, Any]) -> str:
         return orjson.dumps(value).decode()
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return formulas.neutralise(str(value))

@@ -43,6 +43,7 @@ class PreparedRow:
     company_given: frozenset[str] = frozenset()
     email_key: str = ""
     card: str | None = None
+    given_id: uuid.UUID | None = None  # the id the row carries: matched first
     content_id: uuid.UUID | None = None
     candidate: Customer | None = None
     create_error: str | None = None  # why it cannot be created (it may still update)
@@ -57,6 +58,7 @@ def _prepare(scope: StoreScope, source: SourceRow) -> PreparedRow:
     if source.problem:
         row.error = source.problem
         return row
+    row.given_id = _given_id(source.id)
     try:
         data = CustomerCreate.model_validate(source.values)
     except ValidationError as exc:
@@ -81,6 +83,15 @@ def _prepare(scope: StoreScope, source: SourceRow) -> PreparedRow:
         row.create_error = error_message(exc)
     derive(row.candidate)
     return row
+
+
+def _given_id(value: Any) -> uuid.UUID | None:
+    """The row's ``id``, when it is one of ours (an export's customer id); another
+    system's ids (numbers, say) are not and are ignored."""
+    try:
+        return uuid.UUID(value.strip()) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _identifier(source: SourceRow) -> str:

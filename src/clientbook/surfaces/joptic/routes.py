@@ -56,9 +56,10 @@ async def create_customer(
             last_name=person.lastName,
             email=person.email,
             phone=person.phoneNumber,
-            birth_date=person.dateOfBirth,
+            birth_date=person.dateOfBirth.day,
             gender=person.sex,
         ),
+        birth_instant=person.dateOfBirth.instant,
     )
     if data.address is not None and any(data.address.model_dump().values()):
         place = data.address
@@ -132,7 +133,7 @@ def _created(customer: Customer) -> dict[str, Any]:
             "lastName": customer.last_name,
             "email": customer.email,
             "phoneNumber": customer.phone,
-            "dateOfBirth": js_datetime(customer.birth_date),
+            "dateOfBirth": js_datetime(customer.birth_instant or customer.birth_date),
             "sex": customer.gender,
             "customerId": str(customer.id),
         },

@@ -1,9 +1,10 @@
 """J-Optic's request shapes (camelCase). The value rules are the canonical types'."""
 
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
 
 from clientbook.kit.contact import clean_email
 from clientbook.kit.validators import (
@@ -20,20 +21,35 @@ class JOpticBody(BaseModel):
     model_config = ConfigDict(extra="ignore", str_max_length=10_000)
 
 
-def _iso_date(value: object) -> date:
-    """``1992-05-12`` or ``1992-05-12T00:00:00.000Z`` (the day, in UTC)."""
+@dataclass(frozen=True)
+class Birthday:
+    """``dateOfBirth``: the day it means, and the instant sent when one was."""
+
+    day: date
+    instant: datetime | None = None
+
+
+_BIRTHDAY_FORMAT = "must be an ISO date like 1992-05-12T00:00:00.000Z"
+_NOON = time(12)
+
+
+def _birthday(value: object) -> Birthday:
+    """``1992-05-12``, or an instant such as ``1992-05-11T23:00:00.000Z``: a client's local
+    midnight written in UTC. The day meant is the one whose midnight is nearest, so a
+    local midnight anywhere from UTC-12 to UTC+11 gives its own day, and noon UTC (a
+    common way to send a bare date) gives that day."""
     if not isinstance(value, str):
-        raise ValueError("must be an ISO date like 1992-05-12T00:00:00.000Z")
+        raise ValueError(_BIRTHDAY_FORMAT)
     text = value.strip()
     try:
-        if "T" in text:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            day = (moment.astimezone(UTC) if moment.tzinfo else moment).date()
-        else:
-            day = date.fromisoformat(text)
+        if "T" not in text:
+            return Birthday(past_date(date.fromisoformat(text)))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ValueError("must be an ISO date like 1992-05-12T00:00:00.000Z") from exc
-    return past_date(day)
+        raise ValueError(_BIRTHDAY_FORMAT) from exc
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    day = moment.date() + (timedelta(days=1) if moment.time() > _NOON else timedelta())
+    return Birthday(past_date(day), moment)
 
 
 def _email(value: object) -> str:
@@ -50,7 +66,7 @@ class CustomerData(JOpticBody):
     lastName: Name  # noqa: N815
     email: Annotated[str, BeforeValidator(_email)]
     phoneNumber: Annotated[Text, Field(min_length=1, max_length=64)]  # noqa: N815
-    dateOfBirth: Annotated[date, BeforeValidator(_iso_date)]  # noqa: N815
+    dateOfBirth: Annotated[Birthday, PlainValidator(_birthday)]  # noqa: N815
     sex: Literal["male", "female"]
 
 
