@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from clientbook.kit.db import Database
 from clientbook.models import Customer, CustomerAddress, CustomerGroup, GroupMember
-from tests.concurrency.conftest import LiveServer, assert_statuses
 from tests.factories import Factory, StoreCtx
+from tests.server import LiveServer, assert_statuses
 
 BURST = 40
 
