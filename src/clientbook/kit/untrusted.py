@@ -92,7 +92,7 @@ def json_body_problem(body: bytes, root: str = "body") -> FieldError | None:
     try:
         value = json.loads(body, parse_constant=float)
     except RecursionError:
-        return FieldError(root or "body", TOO_DEEP)
+        return FieldError(root, TOO_DEEP)
     except ValueError:
         return None
     return find_problem(value, root)
