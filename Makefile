@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CLIENTBOOK_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint typecheck test-sqlite test-postgres install migration clean
+.PHONY: run test lint typecheck test-sqlite test-postgres fuzz install migration clean
 
 install: $(STAMP)
 
@@ -33,6 +33,13 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	$(BIN)/python scripts/postgres_leg.py $(BIN)/pytest
+
+# A long fuzzing run: many cases per operation, on SQLite then PostgreSQL
+# (`make test` runs the same tests with CLIENTBOOK_FUZZ_EXAMPLES=10).
+FUZZ_EXAMPLES ?= 500
+fuzz: $(STAMP)
+	CLIENTBOOK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) CLIENTBOOK_TEST_DATABASE_URL= $(BIN)/pytest tests/fuzz
+	CLIENTBOOK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python scripts/postgres_leg.py $(BIN)/pytest tests/fuzz
 
 # `make migration m="add price lists"` writes a new migration from the models.
 migration: $(STAMP)

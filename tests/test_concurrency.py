@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from clientbook.kit.db import Database
 from clientbook.kit.integrity import UniqueRule
-from clientbook.models import Customer, CustomerAddress
+from clientbook.models import Customer, CustomerAddress, CustomerEvent, GroupMember
 from tests.factories import Factory, StoreCtx
 
 
@@ -175,3 +175,56 @@ def test_a_unique_rule_recognises_each_databases_message() -> None:
         "UNIQUE constraint failed: customers.store_id, customers.loyalty_card_number"
     )
     assert not rule.matches("UNIQUE constraint failed: customers.store_id")
+
+
+async def test_concurrent_adds_of_one_customer_to_a_group_store_it_once(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    ctx = await factory.store()
+    group = await client.post(f"{ctx.base}/groups", json={"name": "VIP"}, headers=ctx.admin.headers)
+    members = f"{ctx.base}/groups/{group.json()['id']}/customers"
+    ada = await factory.customer(ctx, first_name="Ada")
+    bob = await factory.customer(ctx, first_name="Bob")
+
+    async def add(ids: list[str]) -> httpx.Response:
+        return await client.post(members, json={"customer_ids": ids}, headers=ctx.seller.headers)
+
+    batches = [[str(ada.id)], [str(bob.id), str(ada.id)], [str(ada.id), str(bob.id)]] * 15
+    responses = await asyncio.gather(*(add(ids) for ids in batches))
+
+    assert sorted({r.status_code for r in responses}) == [200], [r.text for r in responses]
+    assert sum(r.json()["added"] for r in responses) == 2
+    async with database.transaction() as session:
+        stored = await session.scalars(
+            select(GroupMember.customer_id).where(GroupMember.store_id == ctx.id)
+        )
+        assert sorted(stored) == sorted([ada.id, bob.id])
+        added_events = await session.scalar(
+            select(func.count())
+            .select_from(CustomerEvent)
+            .where(CustomerEvent.store_id == ctx.id, CustomerEvent.action == "group_added")
+        )
+    assert added_events == 2
+
+
+async def test_adding_to_a_group_deleted_meanwhile_is_404(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    group = await client.post(
+        f"{ctx.base}/groups", json={"name": "Gone"}, headers=ctx.admin.headers
+    )
+    url = f"{ctx.base}/groups/{group.json()['id']}"
+    customers = [await factory.customer(ctx, first_name=f"C{i}") for i in range(5)]
+
+    async def add(customer_id: str) -> httpx.Response:
+        return await client.post(
+            f"{url}/customers", json={"customer_ids": [customer_id]}, headers=ctx.seller.headers
+        )
+
+    responses = await asyncio.gather(
+        client.delete(url, headers=ctx.admin.headers),
+        *(add(str(c.id)) for c in customers),
+    )
+    assert responses[0].status_code == 204
+    assert {r.status_code for r in responses[1:]} <= {200, 404}, [r.text for r in responses]

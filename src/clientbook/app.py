@@ -17,7 +17,7 @@ from clientbook.kit import docs, problem
 from clientbook.kit.db import Database
 from clientbook.kit.headers import SecurityHeaders
 from clientbook.kit.media import RequireJSON
-from clientbook.kit.middleware import BodyLimit, RequestContext
+from clientbook.kit.middleware import BodyLimit, RequestContext, UntrustedInput
 from clientbook.kit.proxies import TrustedProxies
 from clientbook.kit.storage import storage_from_url
 from clientbook.ops.endpoints import router as ops_router
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     renderers.register("/customers", jethings_errors.render)
 
     app.add_middleware(RequireJSON, prefix="/v1", renderers=renderers, form_paths=FORM_PATHS)
+    app.add_middleware(UntrustedInput, renderers=renderers)
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_body_bytes,

@@ -11,8 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.audit import service as audit
 from clientbook.customers.service import get_customer
 from clientbook.groups.schemas import GroupCreate, GroupUpdate
+from clientbook.kit.db import utcnow
 from clientbook.kit.errors import FieldError, NotFound, ValidationFailed
-from clientbook.kit.integrity import UniqueRule, unique_violations
+from clientbook.kit.integrity import (
+    UniqueRule,
+    insert_new,
+    missing_references,
+    unique_violations,
+)
 from clientbook.models import Customer, CustomerGroup, GroupMember
 from clientbook.stores.scope import Role, StoreScope
 
@@ -96,6 +102,7 @@ async def add_members(
     """Put customers in a group; all must be this store's customers. Returns how many were new."""
     await get_group(session, scope, group_id)
     wanted = list(dict.fromkeys(customer_ids))
+    now = utcnow()
     found = set(
         await session.scalars(
             select(Customer.id).where(
@@ -111,22 +118,16 @@ async def add_members(
             "Some customers do not exist in this store",
             errors=[FieldError("customer_ids", f"no customer {i}") for i in missing],
         )
-    present = set(
-        await session.scalars(
-            select(GroupMember.customer_id).where(
-                GroupMember.store_id == scope.store_id,
-                GroupMember.group_id == group_id,
-                GroupMember.customer_id.in_(wanted),
-            )
-        )
-    )
-    new = [i for i in wanted if i not in present]
-    for customer_id in new:
-        session.add(
-            GroupMember(store_id=scope.store_id, group_id=group_id, customer_id=customer_id)
-        )
+    # Concurrent requests adding the same customer each insert what is not there yet: the
+    # membership is stored once and both answer 200 (the later one with ``added: 0``).
+    rows = [
+        {"store_id": scope.store_id, "group_id": group_id, "customer_id": i, "created_at": now}
+        for i in wanted
+    ]
+    async with missing_references(NotFound("Group not found")):
+        new = await insert_new(session, GroupMember, rows, GroupMember.customer_id)
+    for customer_id in sorted(new, key=wanted.index):
         await audit.record(session, scope, customer_id, "group_added", ["groups"])
-    await session.flush()
     return len(new)
 
 

@@ -1,12 +1,17 @@
-"""Turn unique-constraint violations into 409 field errors, so a race never becomes a 500."""
+"""Turn constraint violations into 409/404 answers, so a race never becomes a 500, and
+insert rows that may already exist without a violation at all."""
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from clientbook.kit.errors import Conflict, FieldError
+from clientbook.kit.errors import ClientbookError, Conflict, FieldError
 
 
 @dataclass(frozen=True)
@@ -37,3 +42,32 @@ async def unique_violations(rules: Sequence[UniqueRule]) -> AsyncIterator[None]:
             if rule.matches(text):
                 raise Conflict(rule.message, errors=[FieldError(rule.field, rule.message)]) from exc
         raise
+
+
+@asynccontextmanager
+async def missing_references(error: ClientbookError) -> AsyncIterator[None]:
+    """A foreign key that no longer holds (its row was deleted by a concurrent request)
+    becomes ``error``, usually a 404."""
+    try:
+        yield
+    except IntegrityError as exc:
+        text = str(exc.orig).lower()
+        if "foreign key" in text:
+            raise error from exc
+        raise
+
+
+async def insert_new(
+    session: AsyncSession,
+    model: Any,
+    rows: list[dict[str, Any]],
+    returning: InstrumentedAttribute[Any],
+) -> list[Any]:
+    """Insert the rows whose key is not taken yet (``ON CONFLICT DO NOTHING``, so two
+    requests adding the same row both succeed and it is stored once); ``returning`` of the
+    rows this call inserted."""
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(rows).on_conflict_do_nothing().returning(returning)
+    return list(await session.scalars(statement))

@@ -7,7 +7,8 @@ from typing import IO, Any
 from fastapi import Request
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from clientbook.kit.errors import BadRequest, UnsupportedMediaType
+from clientbook.kit import untrusted
+from clientbook.kit.errors import BadRequest, FieldError, UnsupportedMediaType
 
 
 def media_type(request: Request) -> str:
@@ -22,10 +23,13 @@ async def read_json_or_form(request: Request) -> Any:
     """The body as JSON or as a url-encoded form; None for any other media type."""
     kind = media_type(request)
     if is_json(kind):
+        body = await request.body()
         try:
-            return json.loads(await request.body() or b"null")
+            return json.loads(body or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise BadRequest("The request body is not valid JSON") from exc
+        except RecursionError:
+            raise untrusted.refused(FieldError("body", untrusted.TOO_DEEP)) from None
     if kind == "application/x-www-form-urlencoded":
         form = await request.form()
         return {key: value for key, value in form.items() if isinstance(value, str)}
@@ -56,8 +60,11 @@ async def read_multipart(request: Request, *, max_files: int) -> MultipartBody:
     fields: dict[str, str] = {}
     files: list[Upload] = []
     for name, value in form.multi_items():
+        untrusted.check_text(name, "body")
         if isinstance(value, StarletteUploadFile):
+            untrusted.check_text(value.filename or "", name)
             files.append(Upload(kind=name, filename=value.filename, file=value.file))
         else:
+            untrusted.check_text(value, name)
             fields[name] = value
     return MultipartBody(fields, files)

@@ -34,9 +34,11 @@ async def list_price_lists(session: AsyncSession, scope: StoreScope) -> list[Pri
 
 
 async def get_price_list(
-    session: AsyncSession, scope: StoreScope, price_list_id: uuid.UUID
+    session: AsyncSession, scope: StoreScope, price_list_id: uuid.UUID, *, lock: bool = False
 ) -> PriceList:
-    price_list = await session.get(PriceList, (scope.store_id, price_list_id))
+    price_list = await session.get(
+        PriceList, (scope.store_id, price_list_id), with_for_update=lock or None
+    )
     if price_list is None:
         raise NotFound("Price list not found")
     return price_list
@@ -45,8 +47,17 @@ async def get_price_list(
 async def active_price_list(
     session: AsyncSession, scope: StoreScope, price_list_id: uuid.UUID
 ) -> PriceList | None:
-    """The store's price list with this id if it is active: the only kind a customer may get."""
-    price_list = await session.get(PriceList, (scope.store_id, price_list_id))
+    """The store's price list with this id if it is active: the only kind a customer may get.
+
+    The row is share-locked until the caller's transaction ends, so a concurrent delete
+    (which locks it for update) either waits for the customer's write and then clears it,
+    or goes first and this finds no price list.
+    """
+    price_list = await session.scalar(
+        select(PriceList)
+        .where(PriceList.store_id == scope.store_id, PriceList.id == price_list_id)
+        .with_for_update(read=True, key_share=True)
+    )
     return price_list if price_list is not None and price_list.is_active else None
 
 
@@ -68,7 +79,7 @@ async def delete_price_list(
 ) -> None:
     """Delete a price list; customers that had it as their default keep none."""
     scope.require(Role.admin)
-    price_list = await get_price_list(session, scope, price_list_id)
+    price_list = await get_price_list(session, scope, price_list_id, lock=True)
     await session.execute(
         update(Customer)
         .where(

@@ -16,6 +16,7 @@ from sqlalchemy import Table
 
 from clientbook.customers.fields import apply_changes, check_identifiable, derive, given_fields
 from clientbook.customers.schemas import CustomerCreate
+from clientbook.kit import untrusted
 from clientbook.kit.contact import email_key
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import ClientbookError, field_errors
@@ -58,6 +59,10 @@ def _prepare(scope: StoreScope, source: SourceRow) -> PreparedRow:
     if source.problem:
         row.error = source.problem
         return row
+    unusable = untrusted.find_problem(source.values)
+    if unusable is not None:
+        row.error = f"{unusable.field}: {unusable.message}"
+        return row
     row.given_id = _given_id(source.id)
     try:
         data = CustomerCreate.model_validate(source.values)
@@ -97,7 +102,7 @@ def _given_id(value: Any) -> uuid.UUID | None:
 def _identifier(source: SourceRow) -> str:
     for name in ("email", "loyalty_card_number"):
         value = source.values.get(name)
-        if isinstance(value, str) and value.strip():
+        if isinstance(value, str) and value.strip() and not untrusted.text_problem(value):
             return value.strip()
     return f"row {source.number}"
 

@@ -1,6 +1,5 @@
 """J-Optic's customer API over the Clientbook services."""
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -16,6 +15,7 @@ from clientbook.customers.schemas import CustomerCreate
 from clientbook.deps import SessionDep, SettingsDep, StorageDep
 from clientbook.files import service as files
 from clientbook.groups import service as groups
+from clientbook.kit import untrusted
 from clientbook.kit.errors import BadRequest, FieldError, field_errors
 from clientbook.kit.requests import read_multipart
 from clientbook.models import Customer
@@ -96,12 +96,7 @@ async def create_customer(
 def _json_data(raw: str | None) -> JsonData:
     if raw is None:
         raise BadRequest("jsonData is required", errors=[FieldError("jsonData", "is required")])
-    try:
-        parsed = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise BadRequest(
-            "jsonData must be valid JSON", errors=[FieldError("jsonData", "must be valid JSON")]
-        ) from exc
+    parsed = untrusted.loads(raw, field="jsonData")
     try:
         return JsonData.model_validate(parsed)
     except ValidationError as exc:
