@@ -35,21 +35,30 @@ ACTIVE_MATCHES = sum(_active(n) for n in range(MATCHES))
 ACTIVE = sum(_active(n) for n in range(MATCHES + OTHERS))
 
 
-async def _fill(database: Database, ctx: StoreCtx) -> None:
-    """MATCHES customers named Qwx…, OTHERS that are not, one in five inactive."""
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    rows = []
-    for n in range(MATCHES + OTHERS):
-        customer = Customer(
-            store_id=ctx.id,
-            first_name=f"Qwx{n}" if _matching(n) else f"Other{n}",
-            last_name="Mazur",
-            is_active=_active(n),
-            created_at=start + timedelta(minutes=n),
-            updated_at=start + timedelta(minutes=n),
-        )
-        derive(customer)
-        rows.append(customer)
+def _customer(store: StoreCtx, n: int, first_name: str, *, active: bool) -> Customer:
+    moment = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=n)
+    customer = Customer(
+        store_id=store.id,
+        first_name=first_name,
+        last_name="Mazur",
+        is_active=active,
+        created_at=moment,
+        updated_at=moment,
+    )
+    derive(customer)
+    return customer
+
+
+async def _fill(database: Database, ctx: StoreCtx, noise: StoreCtx) -> None:
+    """MATCHES customers named Qwx…, OTHERS that are not, one in five inactive; and in
+    another store as many customers, all active, none a match. The planner takes a search
+    and the store as independent, so its estimates of this store's totals are far off."""
+    everyone = range(MATCHES + OTHERS)
+    rows = [
+        _customer(ctx, n, f"Qwx{n}" if _matching(n) else f"Other{n}", active=_active(n))
+        for n in everyone
+    ]
+    rows += [_customer(noise, n, f"Noise{n}", active=True) for n in everyone]
     async with database.transaction() as session:
         session.add_all(rows)
     if database.dialect == "postgresql":
@@ -61,8 +70,9 @@ async def _fill(database: Database, ctx: StoreCtx) -> None:
 @pytest.fixture(scope="module")
 async def big(database: Database, settings: Any) -> StoreCtx:
     """One store shared by the read-only tests below (filling it is the slow part)."""
-    ctx = await Factory(database, settings).store()
-    await _fill(database, ctx)
+    factory = Factory(database, settings)
+    ctx = await factory.store()
+    await _fill(database, ctx, await factory.store())
     return ctx
 
 
