@@ -11,14 +11,13 @@
 - An estimate (PostgreSQL's planner) only when the client asks for one.
 """
 
-import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from clientbook.customers.count_cache import CountCache, Counted
 from clientbook.customers.queries import CustomerFilter, matching_ids
 from clientbook.models import CustomerCount
 from clientbook.stores.scope import AnySelect, StoreScope
@@ -32,32 +31,6 @@ COUNTED_UP_TO = 1_000
 class Total:
     value: int
     exact: bool = True
-
-
-CountKey = tuple[uuid.UUID, str | None, CustomerFilter]
-
-
-class CountCache:
-    """Exact counts by (store, store country, filter), each with the write version it was
-    taken at. Per process: a count is a pure function of its key and version, so workers
-    never need to agree on one; each counts a search once per version."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._entries: OrderedDict[CountKey, tuple[int, int]] = OrderedDict()
-
-    def get(self, key: CountKey, version: int) -> int | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] != version:
-            return None
-        self._entries.move_to_end(key)
-        return entry[1]
-
-    def put(self, key: CountKey, version: int, total: int) -> None:
-        self._entries[key] = (version, total)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
 
 
 COUNTS = CountCache()
@@ -89,20 +62,20 @@ async def count_customers(
     if where == CustomerFilter(is_active=False):
         return Total(int(kept.total) - int(kept.active))
     key = (scope.store_id, scope.country, where)
-    remembered = COUNTS.get(key, int(kept.version))
-    if remembered is not None:
-        return Total(remembered)
     dialect = _dialect(session)
     matching = matching_ids(scope, dialect, where)
-    if estimate and dialect == "postgresql":
+    if estimate and dialect == "postgresql" and not COUNTS.has(key, int(kept.version)):
         planned = await _planned_rows(session, matching)
         if planned > COUNTED_UP_TO:
             return Total(planned, exact=False)
-    counted = _counted(scope, matching, dialect)
-    version, total, cacheable = (await connection.execute(counted)).one()
-    if cacheable:
-        COUNTS.put(key, int(version), int(total))
-    return Total(int(total))
+
+    async def counter() -> Counted:
+        version, total, shareable = (
+            await connection.execute(_counted(scope, matching, dialect))
+        ).one()
+        return int(version), int(total), bool(shareable)
+
+    return Total(await COUNTS.count(key, int(kept.version), counter))
 
 
 def _counted(scope: StoreScope, matching: AnySelect, dialect: str) -> AnySelect:
