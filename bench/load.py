@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -235,11 +236,19 @@ def _api_scenarios(
         ("search: part of a name", "list", [f"q={q}" for q in samples["name_parts"]]),
         ("search: part of an e-mail", "list", [f"q={q}" for q in samples["email_parts"]]),
         ("search: phone written another way", "list", [f"q={q}" for q in samples["phones"]]),
+        *[(name, "list", [f"q={q}" for q in parts]) for name, parts in _broad(samples)],
+        (
+            "broad: is_active=true and a search",
+            "list",
+            [f"is_active=true&q={q}" for q in samples["common_parts"]],
+        ),
         ("create", "create", ["x"]),
         ("patch", "patch", ["x"]),
     ):
         if only and only not in name:
             continue
+        if mode == "list":
+            _remember_counts(token, queries)
         query_file = folder / f"{mode}-{len(results)}.txt"
         query_file.write_text("\n".join(queries))
         files = {"ids": str(ids), "queries": str(query_file), "token": token}
@@ -252,6 +261,17 @@ def _api_scenarios(
             )
             results.append(measure)
     return results
+
+
+def _remember_counts(token: str, queries: list[str]) -> None:
+    """Ask each query on fresh connections until both workers have most likely counted it
+    (each new connection goes to either), so the scenario measures what a client paging
+    through a search meets: its total remembered. What a first count costs is measured on
+    its own (the "count, not remembered" lines)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    for query in queries:
+        for _ in range(8):
+            httpx.get(f"{BASE}/v1/stores/{STORE}/customers?{query}", headers=headers, timeout=60)
 
 
 async def _tidy(url: str) -> None:
@@ -294,11 +314,32 @@ async def _samples(url: str) -> dict[str, Any]:
         "size": size,
         "ids": [str(r["id"]) for r in rows],
         "name_parts": sorted({r["last_name"][1:5].lower() for r in rows}),
+        "common_parts": _common_parts([r["last_name"] for r in rows]),
         "email_parts": [r["email"].split("@")[0][-8:] for r in rng.sample(rows, 50)],
         "phones": [_another_way(r["phone_e164"]) for r in rng.sample(rows, 50)],
         "cursor": cursor,
         "deep": deep,
     }
+
+
+# Searches that match a large part of the store: every page is full, so each total is a
+# count (remembered per write version: see customers.totals).
+ONE_LETTER = ["a", "e", "i", "o", "n", "r"]
+TWO_LETTERS = ["an", "er", "ow", "ka", "ma", "el"]
+
+
+def _broad(samples: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    return [
+        ("broad: one letter", ONE_LETTER),
+        ("broad: two letters", TWO_LETTERS),
+        ("broad: a common name part", samples["common_parts"]),
+    ]
+
+
+def _common_parts(last_names: list[str]) -> list[str]:
+    """The three-letter endings most of the sampled last names share ("ski", "son")."""
+    endings = Counter(name[-3:].lower() for name in last_names if len(name) >= 3)
+    return [ending for ending, _ in endings.most_common(4)]
 
 
 def _cursor(created_at: datetime, customer_id: Any) -> str:
@@ -315,8 +356,9 @@ def _another_way(e164: str) -> str:
 
 
 # The floor sends the statements the API sends (customers.queries, stores.scope), written
-# out: the scope check with the row, pages found by their keys first, and totals from the
-# kept counts or, for a full page of a search, the planner's estimate.
+# out: the scope check with the row, pages found by their keys first (one row long, for
+# has_next), and the kept counts with the write version, which a remembered count needs.
+# The "count, not remembered" lines time the count a search needs once per write version.
 SCOPE_SQL = """
 SELECT stores.id AS scope_store_id, memberships.role,
   EXISTS (SELECT s.id FROM auth_sessions s JOIN users u ON u.id = s.user_id
@@ -335,10 +377,18 @@ SCOPE_ONLY_SQL = SCOPE_SQL % {"customer_columns": "", "customer_join": ""}
 PAGE_SQL = """
 SELECT * FROM customers WHERE (store_id, id) IN (
   SELECT store_id, id FROM customers WHERE store_id = $1 AND deleted_at IS NULL %s
-  ORDER BY created_at DESC, id DESC OFFSET %d LIMIT 20)
+  ORDER BY created_at DESC, id DESC OFFSET %d LIMIT 21)
 ORDER BY created_at DESC, id DESC
 """
 COUNTS_SQL = "SELECT coalesce(sum(total), 0) FROM customer_counts WHERE store_id = $1"
+KEPT_SQL = (
+    "SELECT coalesce(sum(total), 0), coalesce(sum(active), 0), coalesce(sum(writes), 0) "
+    "FROM customer_counts WHERE store_id = $1"
+)
+COUNT_SQL = (
+    "SELECT (SELECT coalesce(sum(writes), 0) FROM customer_counts WHERE store_id = $1), "
+    "(SELECT count(*) FROM customers WHERE store_id = $1 AND deleted_at IS NULL %s)"
+)
 
 
 async def _floors(
@@ -358,26 +408,24 @@ async def _floors(
     async def scope(c: asyncpg.Connection) -> None:
         await c.fetchrow(SCOPE_ONLY_SQL, session_id, user_id, STORE)
 
-    def search(parts: list[str]) -> Callable[[asyncpg.Connection], Awaitable[Any]]:
+    def search(
+        parts: list[str], *, remembered: bool = True, extra: str = ""
+    ) -> Callable[[asyncpg.Connection], Awaitable[Any]]:
         async def query(c: asyncpg.Connection) -> Any:
-            text = random.choice(parts)
-            # as customers.queries._search: a phone-like text also matches by its digits
-            # patterns are written into the SQL, as the API writes them (see _like_pattern)
-            digits = "".join(ch for ch in text if ch.isdigit()).lstrip("0")
-            likes = [text.lower()]
-            if len(digits) >= 3 and all(ch.isdigit() or ch in " +-()./" for ch in text):
-                likes.append(digits)
-            condition = "AND (" + " OR ".join(map(_like_sql, likes)) + ")"
+            condition = _search_sql(random.choice(parts)) + extra
             await scope(c)
             rows = await c.fetch(PAGE_SQL % (condition, 0), store_id)
-            if len(rows) < 20:
+            if len(rows) <= 20:
                 return len(rows)
-            plan = await c.fetchval(
-                "EXPLAIN (FORMAT JSON) SELECT id FROM customers WHERE store_id = $1 "
-                f"AND deleted_at IS NULL {condition}",
-                store_id,
-            )
-            return json.loads(plan)[0]["Plan"]["Plan Rows"]
+            if remembered:
+                return await c.fetchrow(KEPT_SQL, store_id)
+            return await c.fetchrow(COUNT_SQL % condition, store_id)
+
+        return query
+
+    def count(parts: list[str]) -> Callable[[asyncpg.Connection], Awaitable[Any]]:
+        async def query(c: asyncpg.Connection) -> Any:
+            return await c.fetchrow(COUNT_SQL % _search_sql(random.choice(parts)), store_id)
 
         return query
 
@@ -415,6 +463,16 @@ async def _floors(
             ("search: part of a name", search(name_parts)),
             ("search: part of an e-mail", search(email_parts)),
             ("search: phone written another way", search(phones)),
+            *[(name, search(parts)) for name, parts in _broad(samples)],
+            (
+                "broad: is_active=true and a search",
+                search(samples["common_parts"], extra=" AND is_active"),
+            ),
+            *[
+                (name.replace("broad:", "count, not remembered:"), count(parts))
+                for name, parts in _broad(samples)
+            ],
+            ("count, not remembered: part of a name", count(name_parts)),
         ):
             if only and only not in name:
                 continue
@@ -423,6 +481,16 @@ async def _floors(
     finally:
         await pool.close()
     return results
+
+
+def _search_sql(text: str) -> str:
+    """As customers.queries._search: a phone-like text also matches by its digits; the
+    patterns are written into the SQL, as the API writes them (see _like_pattern)."""
+    digits = "".join(ch for ch in text if ch.isdigit()).lstrip("0")
+    likes = [text.lower()]
+    if len(digits) >= 3 and all(ch.isdigit() or ch in " +-()./" for ch in text):
+        likes.append(digits)
+    return "AND (" + " OR ".join(map(_like_sql, likes)) + ")"
 
 
 def _like_sql(text: str) -> str:
@@ -443,8 +511,10 @@ python -m bench.generate --customers 1000000
 python -m bench.load --duration 10
 ```
 
-The floor sends the API's statements (scope check, pages found by their keys, totals
-from kept counts or the planner's estimate) with asyncpg over 16 pooled connections.
+The floor sends the API's statements (scope check, pages found by their keys and one
+row more, the kept counts and write version) with asyncpg over 16 pooled connections.
+A "count, not remembered" line has no API line: it is the exact count a search costs
+once per write version of the store, before the count is remembered.
 """
 
 
@@ -479,6 +549,13 @@ def write_results(
             f"| {m.name} | {m.concurrency} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.rps:,.0f} "
             f"| {floor_p50} | {ratio} |"
         )
+    measured = {(m.name, m.concurrency) for m in api}
+    for f in floors:  # the database alone: counts a search needs before one is remembered
+        if (f.name, f.concurrency) not in measured:
+            lines.append(
+                f"| {f.name} (database alone) | {f.concurrency} | {f.p50_ms:.2f} "
+                f"| {f.p99_ms:.2f} | {f.rps:,.1f} | - | - |"
+            )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     report = {
         "date": stamp,

@@ -753,18 +753,22 @@ async def test_a_search_over_several_pages_counts_exactly_below_the_limit(
     assert [len(b["data"]) for b in (first, last, beyond)] == [3, 1, 0]
 
 
-async def test_a_broad_search_answers_an_estimated_total_on_postgresql(
+async def test_an_estimated_total_only_when_asked_for(
     client: httpx.AsyncClient, factory: Factory, dialect: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Above ``EXACT_TOTAL_UP_TO`` matches PostgreSQL's planner estimate is the total,
-    flagged as such; SQLite counts (it has no estimate to give)."""
-    from clientbook.customers import queries
+    """With ``total=estimate`` a total above ``COUNTED_UP_TO`` matches is PostgreSQL's
+    planner estimate, flagged as such; SQLite counts (it has no estimate to give). Without
+    it the total is counted, however large."""
+    from clientbook.customers import totals
 
-    monkeypatch.setattr(queries, "EXACT_TOTAL_UP_TO", 0)
+    monkeypatch.setattr(totals, "COUNTED_UP_TO", 0)
     ctx = await _seven_nowaks(factory)
-    body = await listing(client, ctx, q="nowak", limit=3)
+    exact = await listing(client, ctx, q="nowak", limit=3)
+    assert exact["pagination"] == {**exact["pagination"], "total": 7, "total_is_exact": True}
+    body = await listing(client, ctx, q="owak", limit=3, total="estimate")
     assert len(body["data"]) == 3
     pagination = body["pagination"]
+    assert pagination["has_next"] is True
     if dialect == "postgresql":
         assert pagination["total_is_exact"] is False
         assert pagination["total"] >= 1
@@ -772,6 +776,14 @@ async def test_a_broad_search_answers_an_estimated_total_on_postgresql(
     else:
         assert pagination == {**pagination, "total": 7, "total_is_exact": True}
     # the unfiltered list stays exact whatever the limit: it is read from kept counts
-    everyone = await listing(client, ctx, limit=3)
+    everyone = await listing(client, ctx, limit=3, total="estimate")
     assert everyone["pagination"]["total"] == 8
     assert everyone["pagination"]["total_is_exact"] is True
+
+
+async def test_an_unknown_total_mode_is_refused(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    response = await client.get(url(ctx), params={"total": "guess"}, headers=ctx.seller.headers)
+    problem(response, 422, "total")

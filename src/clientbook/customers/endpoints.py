@@ -3,12 +3,12 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
-from clientbook.customers import queries, reads, service
+from clientbook.customers import pages, queries, reads, service
 from clientbook.customers.schemas import (
     CustomerCreate,
     CustomerOut,
@@ -90,6 +90,11 @@ class ListQuery(BaseModel):
     page: int = Field(1, ge=1, le=1_000_000)
     limit: int = Field(20, ge=1, le=MAX_LIMIT)
     cursor: str | None = Field(None, max_length=512)
+    total: Literal["exact", "estimate"] = Field(
+        "exact",
+        description="`estimate`: a large filtered total may be the database's estimate "
+        "(`total_is_exact: false`), which costs no count",
+    )
 
     def filter(self) -> queries.CustomerFilter:
         return queries.CustomerFilter(
@@ -115,7 +120,8 @@ async def list_customers(
     store: StoreRef,
     query: Annotated[ListQuery, Query()],
 ) -> FastJSON:
-    """List and search customers. Page numbers give exact totals; ``cursor`` walks any size."""
+    """List and search customers. Totals are exact unless ``total=estimate``; ``has_next``
+    always comes from the rows; ``cursor`` walks any size."""
     where = query.filter()
     page, limit, cursor = query.page, query.limit, query.cursor
     order_by = queries.Sort(query.sort, query.order)
@@ -138,7 +144,15 @@ async def list_customers(
             "next_cursor": next_cursor,
         }
         return FastJSON({"data": [customer_document(c) for c in rows], "pagination": pagination})
-    rows, info = await queries.page_of(session, scope, where, order_by, page=page, limit=limit)
+    rows, info = await pages.page_of(
+        session,
+        scope,
+        where,
+        order_by,
+        page=page,
+        limit=limit,
+        estimate=query.total == "estimate",
+    )
     return _page(rows, info, order_by)
 
 

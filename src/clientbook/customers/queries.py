@@ -14,7 +14,6 @@ from sqlalchemy import (
     TextClause,
     and_,
     bindparam,
-    func,
     literal,
     literal_column,
     or_,
@@ -30,8 +29,8 @@ from sqlalchemy.orm import QueryableAttribute
 
 from clientbook.kit.contact import email_key, parse_phone, phone_digits
 from clientbook.kit.errors import ValidationFailed
-from clientbook.kit.pagination import PageInfo, decode_cursor, encode_cursor
-from clientbook.models import Customer, CustomerCount
+from clientbook.kit.pagination import decode_cursor, encode_cursor
+from clientbook.models import Customer
 from clientbook.stores.scope import AnySelect, StoreScope
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
@@ -230,47 +229,9 @@ def _ordering(sort: Sort) -> str:
     return f"{sort.field}:{sort.order}"
 
 
-# A filtered total above this many matches is the planner's estimate, not a count: counting
-# every match of a broad search costs more than the page itself (see docs/decisions.md).
-EXACT_TOTAL_UP_TO = 1_000
-
-
-@dataclass(frozen=True)
-class Total:
-    value: int
-    exact: bool = True
-
-
-async def count_customers(session: AsyncSession, scope: StoreScope, where: CustomerFilter) -> Total:
-    """Unfiltered: exact, read from the trigger-kept counts. Filtered: exact up to
-    ``EXACT_TOTAL_UP_TO`` matches, an estimate beyond (on PostgreSQL; SQLite counts)."""
-    connection = await session.connection()
-    if where == CustomerFilter():
-        total = await connection.scalar(
-            select(func.coalesce(func.sum(CustomerCount.total), 0)).where(
-                CustomerCount.store_id == scope.store_id
-            )
-        )
-        return Total(int(total or 0))
-    dialect = _dialect(session)
-    matching = select(Customer.id).where(*_conditions(scope, dialect, where))
-    if dialect == "postgresql":
-        estimate = await _planned_rows(session, matching)
-        if estimate > EXACT_TOTAL_UP_TO:
-            return Total(estimate, exact=False)
-    counted = select(func.count()).select_from(matching.subquery())
-    return Total(int(await connection.scalar(counted) or 0))
-
-
-async def _planned_rows(session: AsyncSession, statement: AnySelect) -> int:
-    """How many rows PostgreSQL's planner expects ``statement`` to return."""
-    connection = await session.connection()
-    compiled = statement.compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
-    )
-    values = tuple(compiled.params[name] for name in compiled.positiontup or ())
-    plan = await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", values)
-    return int(plan.scalar_one()[0]["Plan"]["Plan Rows"])
+def matching_ids(scope: StoreScope, dialect: str, where: CustomerFilter) -> AnySelect:
+    """The ids of the store's customers that ``where`` selects, in no order."""
+    return select(Customer.id).where(*_conditions(scope, dialect, where))
 
 
 async def find_customers(
@@ -306,21 +267,3 @@ def _dialect(session: AsyncSession) -> str:
 def _as_condition(clause: TextClause) -> ColumnElement[bool]:
     """A boolean SQL fragment, typed as the condition it is."""
     return clause.self_group()  # type: ignore[return-value]
-
-
-async def page_of(
-    session: AsyncSession,
-    scope: StoreScope,
-    where: CustomerFilter,
-    sort: Sort,
-    *,
-    page: int,
-    limit: int,
-) -> tuple[list[Row[Any]], PageInfo]:
-    """One numbered page and the total, as every page-number list answers them."""
-    offset = (page - 1) * limit
-    rows = await find_customers(session, scope, where, sort, limit=limit, offset=offset)
-    if len(rows) < limit and (rows or page == 1):  # the last page: the total is in hand
-        return rows, PageInfo(page=page, limit=limit, total=offset + len(rows))
-    total = await count_customers(session, scope, where)
-    return rows, PageInfo(page, limit, total.value, total_is_exact=total.exact)

@@ -94,10 +94,12 @@ _UNFILTERED_PAGES = {
 async def unfiltered_page(
     database: Database, claims: AccessClaims, store_ref: str, sort: Sort, *, page: int, limit: int
 ) -> tuple[list[SimpleNamespace], PageInfo]:
-    """``page_of`` without filters, in one round trip (scope, total and rows)."""
+    """``page_of`` without filters, in one round trip (scope, total and rows). The page is
+    read one row long, so ``has_next`` comes from the rows, as on every list."""
     _, rows = await _UNFILTERED_PAGES[sort].read(
-        database, claims, store_ref, offset=(page - 1) * limit, limit=limit
+        database, claims, store_ref, offset=(page - 1) * limit, limit=limit + 1
     )
     total = int(rows[0]["total"])
     customers = [SimpleNamespace(**row) for row in rows if row["id"] is not None]
-    return customers, PageInfo(page=page, limit=limit, total=total)
+    info = PageInfo(page=page, limit=limit, total=total, rows_follow=len(customers) > limit)
+    return customers[:limit], info

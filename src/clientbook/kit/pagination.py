@@ -13,12 +13,15 @@ MAX_LIMIT = 100
 
 @dataclass(frozen=True)
 class PageInfo:
-    """``total`` is exact unless ``total_is_exact`` says it is the database's estimate."""
+    """``total`` is exact unless ``total_is_exact`` says it is the database's estimate.
+    ``rows_follow`` says whether rows come after this page, learnt by reading one row
+    past it; a list that leaves it out must give an exact ``total``."""
 
     page: int
     limit: int
     total: int
     total_is_exact: bool = True
+    rows_follow: bool | None = None
 
     @property
     def total_pages(self) -> int:
@@ -26,6 +29,8 @@ class PageInfo:
 
     @property
     def has_next(self) -> bool:
+        if self.rows_follow is not None:
+            return self.rows_follow
         return self.page < self.total_pages
 
     @property

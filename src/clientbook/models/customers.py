@@ -191,7 +191,9 @@ class CustomerCount(Base):
     """How many customers (not deleted) a store has, kept by database triggers so that an
     exact total never needs a count over a million rows. PostgreSQL spreads each store's
     count over a few slots (one per connection, by backend pid) so concurrent writers do
-    not queue on one row; the total is the slots' sum."""
+    not queue on one row; the total is the slots' sum. ``active`` counts those with
+    ``is_active``; ``writes`` grows with every statement that changes a customer, so its
+    sum is the store's write version (customers.totals)."""
 
     __tablename__ = "customer_counts"
 
@@ -200,3 +202,5 @@ class CustomerCount(Base):
     )
     slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     total: Mapped[int] = mapped_column(BigInteger, default=0)
+    active: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    writes: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from clientbook.customers import queries
+from clientbook.customers import pages, queries
 from clientbook.customers import service as customers
 from clientbook.customers.fields import CustomerData, display_name
 from clientbook.customers.schemas import CustomerCreate, CustomerUpdate
@@ -73,7 +73,7 @@ async def list_customers(request: Request, session: SessionDep, scope: HeaderSto
             raise BadRequest(f"Invalid {label}: at most 100 characters")
     where = queries.CustomerFilter(q=search, name=name, is_active=_bool(params, "isActive"))
     sort = queries.Sort(SORTS[sort_by], sort_order)
-    rows, info = await queries.page_of(session, scope, where, sort, page=page, limit=limit)
+    rows, info = await pages.page_of(session, scope, where, sort, page=page, limit=limit)
     return {
         "data": [_customer(c) for c in rows],
         "pagination": {

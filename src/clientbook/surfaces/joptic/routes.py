@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from clientbook.addresses import service as addresses
 from clientbook.addresses.schemas import AddressCreate
-from clientbook.customers import queries
+from clientbook.customers import pages, queries
 from clientbook.customers import service as customers
 from clientbook.customers.fields import CustomerData, display_name
 from clientbook.customers.schemas import CustomerCreate
@@ -150,7 +150,7 @@ async def list_customers(
     """The store's customers, with their groups, page by page."""
     where = queries.CustomerFilter(q=search, name=name, is_active=isActive)
     sort = queries.Sort(SORTS[sortBy], sortOrder)
-    rows, info = await queries.page_of(session, scope, where, sort, page=page, limit=limit)
+    rows, info = await pages.page_of(session, scope, where, sort, page=page, limit=limit)
     by_customer = await groups.groups_by_customer(session, scope, [c.id for c in rows])
     return {
         "data": [_list_item(c, by_customer.get(c.id, [])) for c in rows],
