@@ -1,7 +1,7 @@
 """Sign-in attempts counted atomically, and store invitations
 
 Revision ID: 3c0e5a9b7d21
-Revises: 8a3f6c2d1e90
+Revises: 4b7d2e9f0a13
 Create Date: 2026-11-24 03:00:00
 
 ``login_failures`` (a row per failure, counted then inserted: concurrent guesses all read
@@ -19,7 +19,7 @@ from alembic import op
 from clientbook.kit.db import UTCDateTime
 
 revision: str = "3c0e5a9b7d21"
-down_revision: str | None = "8a3f6c2d1e90"
+down_revision: str | None = "4b7d2e9f0a13"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
