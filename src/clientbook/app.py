@@ -10,6 +10,7 @@ from clientbook.accounts.endpoints import router as auth_router
 from clientbook.accounts.throttle import Limits, login_throttle
 from clientbook.addresses.endpoints import router as addresses_router
 from clientbook.audit.endpoints import router as events_router
+from clientbook.customer_accounts.endpoints import router as customer_accounts_router
 from clientbook.customers.endpoints import router as customers_router
 from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         invitations_router,
         my_invitations_router,
         transfer_router,  # before customers_router: /customers/export is not a customer id
+        customer_accounts_router,  # before customers_router: /customers/{id}/password
         customers_router,
         addresses_router,
         events_router,

@@ -3,6 +3,12 @@
 from clientbook.kit.db import Base
 from clientbook.models.accounts import AuthSession, LoginAttempt, RefreshToken, User
 from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
+from clientbook.models.customer_accounts import (
+    CustomerCode,
+    CustomerCredential,
+    CustomerRefreshToken,
+    CustomerSession,
+)
 from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
 from clientbook.models.records import CustomerFile, Prescription
@@ -13,10 +19,14 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerAddress",
+    "CustomerCode",
     "CustomerCount",
+    "CustomerCredential",
     "CustomerEvent",
     "CustomerFile",
     "CustomerGroup",
+    "CustomerRefreshToken",
+    "CustomerSession",
     "GroupMember",
     "IdempotencyRecord",
     "Invitation",
