@@ -10,6 +10,7 @@ from sqlalchemy import delete, update
 
 from clientbook.customer_accounts import codes, credentials
 from clientbook.customer_accounts.config import AccountConfig
+from clientbook.customer_accounts.scope import find_public_store
 from clientbook.kit.db import Database, utcnow
 from clientbook.models import CustomerCode, CustomerRefreshToken, LoginAttempt
 from clientbook.settings import Settings
@@ -28,7 +29,8 @@ async def _account(
 ) -> uuid.UUID:
     customer = await factory.customer(ctx, **fields)
     async with factory.database.transaction() as session:
-        await credentials.save_password(session, ctx.id, customer.id, PASSWORD, activate=activate)
+        store = await find_public_store(session, ctx.code)
+        await credentials.save_password(session, store, customer.id, PASSWORD, activate=activate)
     return customer.id
 
 
@@ -190,7 +192,7 @@ async def _issue(
         return await codes.issue(
             session,
             AccountConfig.of(settings),
-            ctx.id,
+            await find_public_store(session, ctx.code),
             customer_id,
             purpose=codes.ACTIVATION,
             channel="sms" if channel == "sms" else "email",

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.accounts.throttle import LoginThrottle
 from clientbook.customer_accounts.config import AccountConfig
 from clientbook.customer_accounts.identify import find_account
+from clientbook.customer_accounts.scope import PublicStore
 from clientbook.customer_accounts.secrets import hmac_of, new_code, new_token
-from clientbook.customer_accounts.service import StoreRef, throttle_key
+from clientbook.customer_accounts.service import throttle_key
 from clientbook.kit.db import Database, utcnow
 from clientbook.kit.errors import ValidationFailed
 from clientbook.models import CustomerCode, CustomerCredential
@@ -34,7 +35,7 @@ def _code_hmac(
 async def issue(
     session: AsyncSession,
     config: AccountConfig,
-    store_id: uuid.UUID,
+    store: PublicStore,
     customer_id: uuid.UUID,
     *,
     purpose: str,
@@ -42,6 +43,7 @@ async def issue(
     target: str | None = None,
 ) -> str:
     """A new link token (email) or code (sms) for the customer; the value to send."""
+    store_id = store.id
     codes = CustomerCode
     await session.execute(
         delete(codes).where(
@@ -72,8 +74,9 @@ async def issue(
 
 
 async def _consume(
-    session: AsyncSession, config: AccountConfig, store_id: uuid.UUID, purpose: str, stored: str
+    session: AsyncSession, config: AccountConfig, store: PublicStore, purpose: str, stored: str
 ) -> uuid.UUID | None:
+    store_id = store.id
     codes = CustomerCode
     return (
         await session.execute(
@@ -93,14 +96,14 @@ async def _consume(
 
 
 async def activate_with_token(
-    session: AsyncSession, config: AccountConfig, store_id: uuid.UUID, token: str
+    session: AsyncSession, config: AccountConfig, store: PublicStore, token: str
 ) -> uuid.UUID:
     customer_id = await _consume(
-        session, config, store_id, ACTIVATION, hmac_of(config.secret, "link", token)
+        session, config, store, ACTIVATION, hmac_of(config.secret, "link", token)
     )
     if customer_id is None:
         raise ValidationFailed.field("token", "is invalid, expired or already used")
-    await _mark_activated(session, store_id, customer_id)
+    await _mark_activated(session, store, customer_id)
     return customer_id
 
 
@@ -109,14 +112,14 @@ async def activate_with_code(
     config: AccountConfig,
     throttle: LoginThrottle,
     database: Database,
-    store: StoreRef,
+    store: PublicStore,
     *,
     username: str,
     code: str,
     ip: str,
 ) -> uuid.UUID:
     async with database.reading() as reader:  # as in service.sign_in
-        found = await find_account(reader, store.id, store.country, username)
+        found = await find_account(reader, store, username)
     name = str(found[0].id) if found else username.strip().casefold()
     await throttle.attempt(email_key=throttle_key(store.id, "code:" + name), ip=ip)
     refused = ValidationFailed.field("code", "is invalid, expired or already used")
@@ -124,17 +127,18 @@ async def activate_with_code(
         raise refused
     customer_id = found[0].id
     stored = _code_hmac(config.secret, store.id, customer_id, ACTIVATION, code.strip())
-    if await _consume(session, config, store.id, ACTIVATION, stored) is None:
-        await _count_wrong_guess(session, store.id, customer_id)
+    if await _consume(session, config, store, ACTIVATION, stored) is None:
+        await _count_wrong_guess(session, store, customer_id)
         refused.keep_changes = True
         raise refused
-    await _mark_activated(session, store.id, customer_id)
+    await _mark_activated(session, store, customer_id)
     return customer_id
 
 
 async def _count_wrong_guess(
-    session: AsyncSession, store_id: uuid.UUID, customer_id: uuid.UUID
+    session: AsyncSession, store: PublicStore, customer_id: uuid.UUID
 ) -> None:
+    store_id = store.id
     codes = CustomerCode
     await session.execute(
         update(codes)
@@ -149,9 +153,10 @@ async def _count_wrong_guess(
 
 
 async def _mark_activated(
-    session: AsyncSession, store_id: uuid.UUID, customer_id: uuid.UUID
+    session: AsyncSession, store: PublicStore, customer_id: uuid.UUID
 ) -> None:
     """Pending becomes active; an account already active stays so (the address is confirmed)."""
+    store_id = store.id
     credential = await session.get(CustomerCredential, (store_id, customer_id))
     if credential is None:
         session.add(

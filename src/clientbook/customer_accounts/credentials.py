@@ -5,6 +5,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password
+from clientbook.customer_accounts.scope import PublicStore, public_store_of
 from clientbook.customer_accounts.service import revoke_customer_sessions
 from clientbook.customers.service import get_customer
 from clientbook.kit.db import utcnow
@@ -23,7 +24,7 @@ def check_password(password: str) -> str:
 
 async def save_password(
     session: AsyncSession,
-    store_id: uuid.UUID,
+    store: PublicStore,
     customer_id: uuid.UUID,
     password: str,
     *,
@@ -31,6 +32,7 @@ async def save_password(
 ) -> CustomerCredential:
     """Set the password; every earlier sign-in of the customer ends."""
     password_hash = check_password(password)
+    store_id = store.id
     credential = await session.get(CustomerCredential, (store_id, customer_id))
     if credential is None:
         credential = CustomerCredential(store_id=store_id, customer_id=customer_id)
@@ -39,7 +41,7 @@ async def save_password(
     if activate and credential.activated_at is None:
         credential.activated_at = utcnow()
     await session.flush()
-    await revoke_customer_sessions(session, store_id, customer_id)
+    await revoke_customer_sessions(session, store, customer_id)
     return credential
 
 
@@ -49,4 +51,4 @@ async def set_password(
     """Staff set a customer's password; a customer staff look after is active at once."""
     scope.require(Role.admin)
     await get_customer(session, scope, customer_id, for_update=True)
-    await save_password(session, scope.store_id, customer_id, password, activate=True)
+    await save_password(session, public_store_of(scope), customer_id, password, activate=True)

@@ -6,11 +6,15 @@ from fastapi import Depends, Request
 
 from clientbook.accounts.throttle import LoginThrottle
 from clientbook.customer_accounts.config import AccountConfig
-from clientbook.customer_accounts.service import StoreRef, find_store, session_is_live
-from clientbook.customer_accounts.tokens import CustomerClaims, read_customer_token
+from clientbook.customer_accounts.scope import (
+    CustomerScope,
+    PublicStore,
+    find_public_store,
+    resolve_customer_scope,
+)
+from clientbook.customer_accounts.tokens import read_customer_token
 from clientbook.deps import DatabaseDep, SessionDep, SettingsDep, bearer_token
 from clientbook.deps import StoreRef as StorePath
-from clientbook.kit.errors import NotFound, Unauthorized
 
 
 async def get_config(settings: SettingsDep) -> AccountConfig:
@@ -28,27 +32,22 @@ async def get_throttle(request: Request) -> LoginThrottle:
 ThrottleDep = Annotated[LoginThrottle, Depends(get_throttle)]
 
 
-async def get_store(database: DatabaseDep, store: StorePath) -> StoreRef:
+async def get_store(database: DatabaseDep, store: StorePath) -> PublicStore:
     async with database.reading() as reader:  # takes no lock the throttle would wait for
-        return await find_store(reader, store)
+        return await find_public_store(reader, store)
 
 
-StoreDep = Annotated[StoreRef, Depends(get_store)]
+StoreDep = Annotated[PublicStore, Depends(get_store)]
 
 
-async def get_customer_claims(
+async def get_customer_scope(
     request: Request, session: SessionDep, config: ConfigDep, store: StoreDep
-) -> CustomerClaims:
-    """A live session of a customer of this store; another store's token finds nothing."""
+) -> CustomerScope:
     claims = read_customer_token(config.secret, bearer_token(request))
-    if claims.store_id != store.id:
-        raise NotFound("Store not found")
-    if not await session_is_live(session, claims.store_id, claims.session_id):
-        raise Unauthorized("The session has ended; sign in again")
-    return claims
+    return await resolve_customer_scope(session, store, claims)
 
 
-CustomerClaimsDep = Annotated[CustomerClaims, Depends(get_customer_claims)]
+CustomerScopeDep = Annotated[CustomerScope, Depends(get_customer_scope)]
 
 
 def client_ip(request: Request) -> str:

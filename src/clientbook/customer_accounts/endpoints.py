@@ -5,10 +5,10 @@ import uuid
 from fastapi import APIRouter, Request, Response
 
 from clientbook.accounts.endpoints import _no_store, _parse
-from clientbook.customer_accounts import codes, credentials, service
+from clientbook.customer_accounts import codes, credentials, me, service
 from clientbook.customer_accounts.deps import (
     ConfigDep,
-    CustomerClaimsDep,
+    CustomerScopeDep,
     StoreDep,
     ThrottleDep,
     client_ip,
@@ -26,7 +26,6 @@ from clientbook.customers.serialize import customer_document, etag
 from clientbook.deps import DatabaseDep, SessionDep, StoreScopeDep
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.responses import FastJSON
-from clientbook.models import Customer
 
 router = APIRouter(prefix="/v1/stores/{store}", tags=["customer accounts"])
 
@@ -64,7 +63,7 @@ async def customer_token(
         password=body.password,
         ip=client_ip(request),
     )
-    pair = await service.issue_tokens(session, config, store.id, session_id)
+    pair = await service.issue_tokens(session, config, store, session_id)
     return CustomerTokenOut(**pair.__dict__)
 
 
@@ -75,14 +74,14 @@ async def customer_refresh(
     """Trade a customer refresh token for a new pair; each works once."""
     _no_store(response)
     body = await _parse(request, CustomerRefresh, "refresh_token", {})
-    pair = await service.refresh(session, config, store.id, body.refresh_token)
+    pair = await service.refresh(session, config, store, body.refresh_token)
     return CustomerTokenOut(**pair.__dict__)
 
 
 @router.post("/customer-auth/logout", status_code=204)
-async def customer_logout(session: SessionDep, claims: CustomerClaimsDep) -> Response:
+async def customer_logout(session: SessionDep, scope: CustomerScopeDep) -> Response:
     """End the session of this customer token."""
-    await service.revoke_session(session, claims.store_id, claims.session_id)
+    await service.revoke_session(session, scope.store, scope.session_id)
     return Response(status_code=204)
 
 
@@ -98,7 +97,7 @@ async def activate(
 ) -> ActivatedOut:
     """Activate an account (or confirm its address) with a link token, or a code and username."""
     if body.token is not None:
-        customer_id = await codes.activate_with_token(session, config, store.id, body.token)
+        customer_id = await codes.activate_with_token(session, config, store, body.token)
     elif body.code is not None and body.username is not None:
         customer_id = await codes.activate_with_code(
             session,
@@ -116,9 +115,9 @@ async def activate(
 
 
 @router.get("/me", response_model=CustomerOut)
-async def read_me(session: SessionDep, claims: CustomerClaimsDep) -> Response:
+async def read_me(session: SessionDep, scope: CustomerScopeDep) -> Response:
     """The signed-in customer's own record."""
-    customer = await session.get_one(Customer, (claims.store_id, claims.customer_id))
+    customer = await me.own_record(session, scope)
     return FastJSON(customer_document(customer), headers={"ETag": etag(customer)})
 
 

@@ -1,11 +1,11 @@
 """Find the customer a sign-in names: by e-mail, phone (any spelling) or loyalty card."""
 
 import contextlib
-import uuid
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from clientbook.customer_accounts.scope import PublicStore
 from clientbook.kit.contact import email_key, parse_phone
 from clientbook.models import Customer, CustomerCredential
 
@@ -21,7 +21,7 @@ def _names(username: str, country: str | None) -> ColumnElement[bool]:
 
 
 async def find_account(
-    session: AsyncSession, store_id: uuid.UUID, country: str | None, username: str
+    session: AsyncSession, store: PublicStore, username: str
 ) -> tuple[Customer, CustomerCredential | None] | None:
     """The store's live customer this username names, with its credentials if it has any.
 
@@ -37,9 +37,9 @@ async def find_account(
                 & (CustomerCredential.customer_id == Customer.id),
             )
             .where(
-                Customer.store_id == store_id,
+                Customer.store_id == store.id,
                 Customer.deleted_at.is_(None),
-                _names(username, country),
+                _names(username, store.country),
             )
             .limit(2)
         )

@@ -2,27 +2,24 @@
 
 import uuid
 from dataclasses import dataclass
-from typing import NoReturn, cast
+from typing import NoReturn
 
-from sqlalchemy import ColumnElement, Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.accounts.passwords import verify_password
 from clientbook.accounts.throttle import LoginThrottle
 from clientbook.customer_accounts.config import AccountConfig
 from clientbook.customer_accounts.identify import find_account
+from clientbook.customer_accounts.scope import PublicStore, session_is_live
 from clientbook.customer_accounts.secrets import hmac_of, new_token
 from clientbook.customer_accounts.tokens import CustomerClaims, issue_customer_token
 from clientbook.kit.db import Database, utcnow
-from clientbook.kit.errors import Forbidden, NotFound, Unauthorized
+from clientbook.kit.errors import Forbidden, Unauthorized
 from clientbook.models import (
-    Customer,
-    CustomerCredential,
     CustomerRefreshToken,
     CustomerSession,
-    Store,
 )
-from clientbook.stores.scope import store_matches
 
 BAD_SIGN_IN = "Incorrect username or password"
 
@@ -35,25 +32,6 @@ class CustomerTokens:
     token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
 
 
-@dataclass(frozen=True)
-class StoreRef:
-    id: uuid.UUID
-    country: str | None
-
-
-async def find_store(session: AsyncSession, store_ref: str) -> StoreRef:
-    row = (
-        await session.execute(
-            select(Store.id, Store.country).where(
-                cast(ColumnElement[bool], store_matches(store_ref))
-            )
-        )
-    ).one_or_none()
-    if row is None:
-        raise NotFound("Store not found")
-    return StoreRef(row.id, row.country)
-
-
 def throttle_key(store_id: uuid.UUID, name: str) -> str:
     return f"customer:{store_id}:{name}"
 
@@ -63,7 +41,7 @@ async def sign_in(
     database: Database,
     config: AccountConfig,
     throttle: LoginThrottle,
-    store: StoreRef,
+    store: PublicStore,
     *,
     username: str,
     password: str,
@@ -78,7 +56,7 @@ async def sign_in(
     # Read on a reader of its own: on SQLite the throttle's count must not wait for this
     # request's transaction.
     async with database.reading() as reader:
-        found = await find_account(reader, store.id, store.country, username)
+        found = await find_account(reader, store, username)
     name = str(found[0].id) if found else username.strip().casefold()
     key = throttle_key(store.id, name)
     await throttle.attempt(email_key=key, ip=ip)
@@ -96,8 +74,9 @@ async def sign_in(
 
 
 async def issue_tokens(
-    session: AsyncSession, config: AccountConfig, store_id: uuid.UUID, session_id: uuid.UUID
+    session: AsyncSession, config: AccountConfig, store: PublicStore, session_id: uuid.UUID
 ) -> CustomerTokens:
+    store_id = store.id
     auth = await session.get_one(CustomerSession, (store_id, session_id))
     refresh = new_token()
     session.add(
@@ -115,12 +94,13 @@ async def issue_tokens(
 
 
 async def refresh(
-    session: AsyncSession, config: AccountConfig, store_id: uuid.UUID, refresh_token: str
+    session: AsyncSession, config: AccountConfig, store: PublicStore, refresh_token: str
 ) -> CustomerTokens:
     """Trade a refresh token for a new pair. The token is consumed by one conditional
     UPDATE, so of two concurrent uses exactly one wins; a used token shown again after
     the grace period revokes its whole session."""
     now = utcnow()
+    store_id = store.id
     token_hmac = hmac_of(config.secret, "refresh", refresh_token)
     tokens = CustomerRefreshToken
     session_id = (
@@ -137,15 +117,16 @@ async def refresh(
         )
     ).scalar_one_or_none()
     if session_id is None:
-        await _refused(session, config, store_id, token_hmac)
-    if not await session_is_live(session, store_id, session_id):
+        await _refused(session, config, store, token_hmac)
+    if not await session_is_live(session, store, session_id):
         raise Unauthorized("The refresh token is no longer valid")
-    return await issue_tokens(session, config, store_id, session_id)
+    return await issue_tokens(session, config, store, session_id)
 
 
 async def _refused(
-    session: AsyncSession, config: AccountConfig, store_id: uuid.UUID, token_hmac: str
+    session: AsyncSession, config: AccountConfig, store: PublicStore, token_hmac: str
 ) -> NoReturn:
+    store_id = store.id
     used = (
         await session.execute(
             select(CustomerRefreshToken).where(
@@ -158,46 +139,14 @@ async def _refused(
         raise Unauthorized("The refresh token is invalid or has expired")
     if used.used_at > utcnow() - config.reuse_grace:
         raise Unauthorized("The refresh token was just used; use the new one")
-    await revoke_session(session, store_id, used.session_id)
+    await revoke_session(session, store, used.session_id)
     raise Unauthorized(
         "The refresh token was already used; the session is revoked", keep_changes=True
     )
 
 
-def live_session_query(store_id: uuid.UUID, session_id: uuid.UUID) -> Select[uuid.UUID]:
-    """A session is live while it is not revoked and its customer is active, not deleted,
-    and activated: deactivating or deleting a customer ends every token at once."""
-    return (
-        select(CustomerSession.customer_id)
-        .join(
-            Customer,
-            (Customer.store_id == CustomerSession.store_id)
-            & (Customer.id == CustomerSession.customer_id),
-        )
-        .join(
-            CustomerCredential,
-            (CustomerCredential.store_id == CustomerSession.store_id)
-            & (CustomerCredential.customer_id == CustomerSession.customer_id),
-        )
-        .where(
-            CustomerSession.store_id == store_id,
-            CustomerSession.id == session_id,
-            CustomerSession.revoked_at.is_(None),
-            Customer.deleted_at.is_(None),
-            Customer.is_active.is_(True),
-            CustomerCredential.activated_at.is_not(None),
-        )
-    )
-
-
-async def session_is_live(
-    session: AsyncSession, store_id: uuid.UUID, session_id: uuid.UUID
-) -> bool:
-    found = (await session.execute(live_session_query(store_id, session_id))).first()
-    return found is not None
-
-
-async def revoke_session(session: AsyncSession, store_id: uuid.UUID, session_id: uuid.UUID) -> None:
+async def revoke_session(session: AsyncSession, store: PublicStore, session_id: uuid.UUID) -> None:
+    store_id = store.id
     await session.execute(
         update(CustomerSession)
         .where(
@@ -210,8 +159,9 @@ async def revoke_session(session: AsyncSession, store_id: uuid.UUID, session_id:
 
 
 async def revoke_customer_sessions(
-    session: AsyncSession, store_id: uuid.UUID, customer_id: uuid.UUID
+    session: AsyncSession, store: PublicStore, customer_id: uuid.UUID
 ) -> None:
+    store_id = store.id
     """End every sign-in of a customer (deactivated, deleted, or given a new password)."""
     await session.execute(
         update(CustomerSession)
