@@ -6,6 +6,7 @@ For each endpoint, with a fresh store each time:
 * a member of another store → 404 (the store, and anything named in it, looks absent),
   whether it names the target store or puts the target's ids under its own store;
 * a seller where an admin is needed → 403;
+* a signed-in customer of the store (a customer token) → 401: no staff route takes one;
 * the endpoint's minimum role → 2xx;
 
 and every refusal leaves both stores exactly as they were (while a read changes nothing
@@ -26,9 +27,11 @@ from clientbook.kit.db import Database
 from clientbook.models import (
     Customer,
     CustomerAddress,
+    CustomerCredential,
     CustomerEvent,
     CustomerFile,
     CustomerGroup,
+    CustomerSession,
     GroupMember,
     Invitation,
     Membership,
@@ -59,6 +62,7 @@ class World:
     prescription_id: uuid.UUID
     intruder: StoreCtx
     intruder_customer_id: uuid.UUID
+    customer_token: str  # the first customer, signed in as itself
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -136,6 +140,14 @@ ENDPOINTS = [
     ),
     Endpoint("customers.activate", "POST", "/customers/{customer}/activate", Role.admin, 200),
     Endpoint("customers.deactivate", "POST", "/customers/{customer}/deactivate", Role.admin, 200),
+    Endpoint(
+        "customers.password",
+        "PUT",
+        "/customers/{customer}/password",
+        Role.admin,
+        204,
+        lambda w: {"password": "a new password 1"},
+    ),
     Endpoint("customers.events", "GET", "/customers/{customer}/events", Role.seller, 200),
     Endpoint("customers.export", "GET", "/customers/export", Role.admin, 200),
     Endpoint(
@@ -253,7 +265,23 @@ ENDPOINTS = [
     ),
 ]
 
-CHECKS = ["anonymous", "other_store", "other_store_own_path", "seller_needs_admin", "min_role"]
+CHECKS = [
+    "anonymous",
+    "customer_token",
+    "other_store",
+    "other_store_own_path",
+    "seller_needs_admin",
+    "min_role",
+]
+# A customer's own routes: anonymous (sign-in) or a customer token, never staff; their
+# matrix is tests/customer_accounts/test_customer_scope.py.
+CUSTOMER_ROUTES = {
+    ("POST", "/v1/stores/{store}/customer-auth/token"),
+    ("POST", "/v1/stores/{store}/customer-auth/refresh"),
+    ("POST", "/v1/stores/{store}/customer-auth/activate"),
+    ("POST", "/v1/stores/{store}/customer-auth/logout"),
+    ("GET", "/v1/stores/{store}/me"),
+}
 
 
 def _applies(endpoint: Endpoint, check: str) -> bool:
@@ -296,7 +324,7 @@ def test_the_matrix_lists_every_store_scoped_endpoint(app: FastAPI) -> None:
     listed = {(e.method, _openapi_path(e)) for e in ENDPOINTS}
     assert len(listed) == len(ENDPOINTS)
     assert listed <= served, listed - served
-    assert served - listed == set()
+    assert served - listed == CUSTOMER_ROUTES
 
 
 # --- the world and what it looks like ------------------------------------------------------
@@ -361,6 +389,7 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
     )
     intruder = await factory.store(country="PL")
     intruder_customer = await factory.customer(intruder)
+    customer_token = await factory.customer_token(ctx, customer.id)
     return World(
         ctx=ctx,
         customer_id=customer.id,
@@ -375,6 +404,7 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         prescription_id=uuid.UUID(prescription["id"]),
         intruder=intruder,
         intruder_customer_id=intruder_customer.id,
+        customer_token=customer_token,
     )
 
 
@@ -473,6 +503,20 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             .where(Invitation.store_id == store_id)
             .order_by(Invitation.id)
         )
+        credentials = await session.execute(
+            select(
+                CustomerCredential.customer_id,
+                CustomerCredential.password_hash,
+                CustomerCredential.activated_at,
+            )
+            .where(CustomerCredential.store_id == store_id)
+            .order_by(CustomerCredential.customer_id)
+        )
+        customer_sessions = await session.execute(
+            select(CustomerSession.id, CustomerSession.revoked_at)
+            .where(CustomerSession.store_id == store_id)
+            .order_by(CustomerSession.id)
+        )
         new_users = await session.scalar(
             select(func.count()).select_from(User).where(User.email_key == new_email)
         )
@@ -489,6 +533,8 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             "prescriptions": prescriptions.all(),
             "events": events,
             "new_users": new_users,
+            "credentials": credentials.all(),
+            "customer_sessions": customer_sessions.all(),
         }
 
 
@@ -550,6 +596,9 @@ async def test_access(
 
     if check == "anonymous":
         _is_problem(await _call(client, endpoint, url, world, {}), 401)
+    elif check == "customer_token":
+        customer = {"Authorization": f"Bearer {world.customer_token}"}
+        _is_problem(await _call(client, endpoint, url, world, customer), 401)
     elif check == "other_store":
         for staff in (world.intruder.owner, world.intruder.seller):
             _is_problem(await _call(client, endpoint, url, world, staff.headers), 404)
