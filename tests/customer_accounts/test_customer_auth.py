@@ -102,6 +102,12 @@ async def test_pending_deactivated_and_deleted_accounts_are_refused(
         )
         assert again.status_code == 401
         assert (await _sign_in(client, ctx, f"{action}@example.com")).status_code == 401
+        back = "restore" if action == "delete" else "activate"
+        assert (await client.post(f"{url}/{back}", headers=ctx.owner.headers)).status_code == 200
+        assert (await _sign_in(client, ctx, f"{action}@example.com")).status_code == 200
+        # The tokens of before stay dead.
+        me = await client.get(f"{ctx.base}/me", headers=bearer(tokens["access_token"]))
+        assert me.status_code == 401
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_session(

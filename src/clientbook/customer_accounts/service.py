@@ -159,15 +159,15 @@ async def revoke_session(session: AsyncSession, store: PublicStore, session_id: 
 
 
 async def revoke_customer_sessions(
-    session: AsyncSession, store: PublicStore, customer_id: uuid.UUID
+    session: AsyncSession, store: PublicStore, *customer_ids: uuid.UUID
 ) -> None:
-    store_id = store.id
-    """End every sign-in of a customer (deactivated, deleted, or given a new password)."""
+    """End every sign-in of these customers (deactivated, deleted, or given a new password):
+    their tokens stay dead even if the customer is later reactivated or restored."""
     await session.execute(
         update(CustomerSession)
         .where(
-            CustomerSession.store_id == store_id,
-            CustomerSession.customer_id == customer_id,
+            CustomerSession.store_id == store.id,
+            CustomerSession.customer_id.in_(customer_ids),
             CustomerSession.revoked_at.is_(None),
         )
         .values(revoked_at=utcnow())
