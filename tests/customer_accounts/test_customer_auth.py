@@ -75,6 +75,8 @@ async def test_unknown_name_and_wrong_password_answer_alike(
     assert wrong.json()["detail"] == unknown.json()["detail"] == BAD
     other = await factory.store()
     assert (await _sign_in(client, other, "known@example.com")).status_code == 401
+    # A name that grows when case-folded still fits the throttle's key: 401, not 500.
+    assert (await _sign_in(client, ctx, "ß" * 254)).status_code == 401
 
 
 async def test_pending_deactivated_and_deleted_accounts_are_refused(

@@ -17,7 +17,7 @@ from clientbook.customer_accounts.config import AccountConfig
 from clientbook.customer_accounts.identify import find_account
 from clientbook.customer_accounts.scope import PublicStore
 from clientbook.customer_accounts.secrets import hmac_of, new_code, new_token
-from clientbook.customer_accounts.service import throttle_key
+from clientbook.customer_accounts.service import name_key, throttle_key
 from clientbook.kit.db import Database, utcnow
 from clientbook.kit.errors import ValidationFailed
 from clientbook.models import CustomerCode, CustomerCredential
@@ -120,8 +120,9 @@ async def activate_with_code(
 ) -> uuid.UUID:
     async with database.reading() as reader:  # as in service.sign_in
         found = await find_account(reader, store, username)
-    name = str(found[0].id) if found else username.strip().casefold()
-    await throttle.attempt(email_key=throttle_key(store.id, "code:" + name), ip=ip)
+    await throttle.attempt(
+        email_key=throttle_key(store.id, "code:" + name_key(found, username)), ip=ip
+    )
     refused = ValidationFailed.field("code", "is invalid, expired or already used")
     if found is None:
         raise refused

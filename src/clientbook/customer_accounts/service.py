@@ -1,5 +1,6 @@
 """Use cases of a customer's sign-in: password sign-in, refresh rotation, sign-out."""
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from typing import NoReturn
@@ -17,6 +18,7 @@ from clientbook.customer_accounts.tokens import CustomerClaims, issue_customer_t
 from clientbook.kit.db import Database, utcnow
 from clientbook.kit.errors import Forbidden, Unauthorized
 from clientbook.models import (
+    Customer,
     CustomerRefreshToken,
     CustomerSession,
 )
@@ -34,6 +36,14 @@ class CustomerTokens:
 
 def throttle_key(store_id: uuid.UUID, name: str) -> str:
     return f"customer:{store_id}:{name}"
+
+
+def name_key(found: tuple[Customer, object] | None, username: str) -> str:
+    """The throttle counts a known customer by its id (every spelling of its phone is one
+    count) and an unknown name by a digest of it (any length fits the key column)."""
+    if found is not None:
+        return str(found[0].id)
+    return hashlib.sha256(username.strip().casefold().encode()).hexdigest()
 
 
 async def sign_in(
@@ -57,8 +67,7 @@ async def sign_in(
     # request's transaction.
     async with database.reading() as reader:
         found = await find_account(reader, store, username)
-    name = str(found[0].id) if found else username.strip().casefold()
-    key = throttle_key(store.id, name)
+    key = throttle_key(store.id, name_key(found, username))
     await throttle.attempt(email_key=key, ip=ip)
     customer, credential = found or (None, None)
     good = verify_password(credential.password_hash if credential else None, password)
