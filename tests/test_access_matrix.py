@@ -274,13 +274,14 @@ CHECKS = [
     "min_role",
 ]
 # A customer's own routes: anonymous (sign-in) or a customer token, never staff; their
-# matrix is tests/customer_accounts/test_customer_scope.py.
+# tests are in tests/customer_accounts/.
 CUSTOMER_ROUTES = {
     ("POST", "/v1/stores/{store}/customer-auth/token"),
     ("POST", "/v1/stores/{store}/customer-auth/refresh"),
     ("POST", "/v1/stores/{store}/customer-auth/activate"),
     ("POST", "/v1/stores/{store}/customer-auth/logout"),
     ("GET", "/v1/stores/{store}/me"),
+    ("PUT", "/v1/stores/{store}/me/password"),
 }
 
 

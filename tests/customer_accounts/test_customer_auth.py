@@ -289,3 +289,30 @@ async def test_code_guessing_is_throttled(
     ]
     assert statuses[-1] == 429
     assert set(statuses[:-1]) == {422}
+
+
+async def test_a_customer_changes_its_password_with_the_old_one(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    await _account(factory, ctx, email="change@example.com")
+    here = (await _sign_in(client, ctx, "change@example.com")).json()["access_token"]
+    elsewhere = (await _sign_in(client, ctx, "change@example.com")).json()["access_token"]
+    url = f"{ctx.base}/me/password"
+    wrong = await client.put(
+        url,
+        json={"current_password": "not it at all", "new_password": "brand new secret"},
+        headers=bearer(here),
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "current_password"
+    body = {"current_password": PASSWORD, "new_password": "brand new secret"}
+    assert (await client.put(url, json=body, headers=bearer(here))).status_code == 204
+    assert (await client.get(f"{ctx.base}/me", headers=bearer(here))).status_code == 200
+    assert (await client.get(f"{ctx.base}/me", headers=bearer(elsewhere))).status_code == 401
+    assert (await _sign_in(client, ctx, "change@example.com")).status_code == 401
+    assert (
+        await _sign_in(client, ctx, "change@example.com", "brand new secret")
+    ).status_code == 200
+    staff = await client.put(url, json=body, headers=ctx.owner.headers)
+    assert staff.status_code == 401

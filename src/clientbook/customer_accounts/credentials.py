@@ -4,9 +4,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from clientbook.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password
-from clientbook.customer_accounts.scope import PublicStore, public_store_of
-from clientbook.customer_accounts.service import revoke_customer_sessions
+from clientbook.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from clientbook.customer_accounts.scope import CustomerScope, PublicStore, public_store_of
+from clientbook.customer_accounts.service import revoke_customer_sessions, revoke_other_sessions
 from clientbook.customers.service import get_customer
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import ValidationFailed
@@ -52,3 +52,19 @@ async def set_password(
     scope.require(Role.admin)
     await get_customer(session, scope, customer_id, for_update=True)
     await save_password(session, public_store_of(scope), customer_id, password, activate=True)
+
+
+async def change_password(
+    session: AsyncSession, scope: CustomerScope, current: str, new: str
+) -> None:
+    """A customer changes its own password (the old one is needed); its other sessions end,
+    the one it asks from stays."""
+    password_hash = check_password(new)
+    credential = await session.get_one(
+        CustomerCredential, (scope.store.id, scope.customer_id), with_for_update=True
+    )
+    if not verify_password(credential.password_hash, current):
+        raise ValidationFailed.field("current_password", "is not the current password")
+    credential.password_hash = password_hash
+    await session.flush()
+    await revoke_other_sessions(session, scope)

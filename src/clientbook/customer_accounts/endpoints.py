@@ -19,6 +19,7 @@ from clientbook.customer_accounts.schemas import (
     CustomerLogin,
     CustomerRefresh,
     CustomerTokenOut,
+    PasswordChange,
     PasswordSet,
 )
 from clientbook.customers.schemas import CustomerOut
@@ -119,6 +120,15 @@ async def read_me(session: SessionDep, scope: CustomerScopeDep) -> Response:
     """The signed-in customer's own record."""
     customer = await me.own_record(session, scope)
     return FastJSON(customer_document(customer), headers={"ETag": etag(customer)})
+
+
+@router.put("/me/password", status_code=204)
+async def change_my_password(
+    body: PasswordChange, session: SessionDep, scope: CustomerScopeDep
+) -> Response:
+    """The customer changes its password (the current one is needed); other sessions end."""
+    await credentials.change_password(session, scope, body.current_password, body.new_password)
+    return Response(status_code=204)
 
 
 @router.put("/customers/{customer_id}/password", status_code=204)

@@ -34,3 +34,8 @@ class CustomerTokenOut(ResponseBody):
     token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
     expires_in: int
     refresh_token: str
+
+
+class PasswordChange(RequestBody):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=200)

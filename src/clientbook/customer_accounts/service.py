@@ -12,7 +12,7 @@ from clientbook.accounts.passwords import verify_password
 from clientbook.accounts.throttle import LoginThrottle
 from clientbook.customer_accounts.config import AccountConfig
 from clientbook.customer_accounts.identify import find_account
-from clientbook.customer_accounts.scope import PublicStore, session_is_live
+from clientbook.customer_accounts.scope import CustomerScope, PublicStore, session_is_live
 from clientbook.customer_accounts.secrets import hmac_of, new_token
 from clientbook.customer_accounts.tokens import CustomerClaims, issue_customer_token
 from clientbook.kit.db import Database, utcnow
@@ -177,6 +177,19 @@ async def revoke_customer_sessions(
         .where(
             CustomerSession.store_id == store.id,
             CustomerSession.customer_id.in_(customer_ids),
+            CustomerSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+
+
+async def revoke_other_sessions(session: AsyncSession, scope: CustomerScope) -> None:
+    await session.execute(
+        update(CustomerSession)
+        .where(
+            CustomerSession.store_id == scope.store.id,
+            CustomerSession.customer_id == scope.customer_id,
+            CustomerSession.id != scope.session_id,
             CustomerSession.revoked_at.is_(None),
         )
         .values(revoked_at=utcnow())
