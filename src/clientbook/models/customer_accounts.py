@@ -63,6 +63,7 @@ class CustomerRefreshToken(Base):
             ["store_id", "session_id"],
             ["customer_sessions.store_id", "customer_sessions.id"],
             ondelete="CASCADE",
+            name="fk_customer_refresh_tokens_session",  # the convention's is over 63 characters
         ),
         Index("ix_customer_refresh_tokens_store_id_session_id", "store_id", "session_id"),
     )

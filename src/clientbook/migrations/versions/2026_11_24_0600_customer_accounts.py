@@ -69,7 +69,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["store_id", "session_id"],
             ["customer_sessions.store_id", "customer_sessions.id"],
-            name="fk_customer_refresh_tokens_store_id_session_id_customer_sessions",
+            name="fk_customer_refresh_tokens_session",
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("store_id", "id", name="pk_customer_refresh_tokens"),
