@@ -10,6 +10,7 @@ from clientbook.accounts.passwords import hash_password
 from clientbook.customer_accounts import service as customer_auth
 from clientbook.customer_accounts.config import AccountConfig
 from clientbook.customer_accounts.scope import find_public_store
+from clientbook.customer_accounts.service import CustomerTokens
 from clientbook.customers import service as customers
 from clientbook.customers.schemas import CustomerCreate
 from clientbook.kit.db import Database, utcnow
@@ -106,8 +107,11 @@ class Factory:
             )
 
     async def customer_token(self, ctx: StoreCtx, customer_id: uuid.UUID) -> str:
-        """A customer access token: the customer gets an active account (password
-        ``PASSWORD``) and a session."""
+        return (await self.customer_tokens(ctx, customer_id)).access_token
+
+    async def customer_tokens(self, ctx: StoreCtx, customer_id: uuid.UUID) -> CustomerTokens:
+        """A customer's token pair, past the sign-in throttle: the customer gets an active
+        account (password ``PASSWORD``) and a session."""
         config = AccountConfig.of(self.settings)
         async with self.database.transaction() as session:
             store = await find_public_store(session, ctx.code)
@@ -124,8 +128,7 @@ class Factory:
             auth = CustomerSession(store_id=ctx.id, customer_id=customer_id)
             session.add(auth)
             await session.flush()
-            tokens = await customer_auth.issue_tokens(session, config, store, auth.id)
-        return tokens.access_token
+            return await customer_auth.issue_tokens(session, config, store, auth.id)
 
     async def get_customer(self, ctx: StoreCtx, customer_id: uuid.UUID | str) -> Customer | None:
         """Read what is stored, bypassing the API (soft-deleted rows included)."""
