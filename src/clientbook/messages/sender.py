@@ -58,9 +58,9 @@ class Sender:
     async def run_once(self) -> int:
         """Claim one batch of due messages and try each once; how many were claimed."""
         claim_id = uuid.uuid4()
-        claimed = await self._claim(claim_id)
+        claimed = await self.claim(claim_id)
         for message in claimed:
-            await self._send(message, claim_id)
+            await self.send(message, claim_id)
         return len(claimed)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -80,7 +80,7 @@ class Sender:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.policy.poll_seconds)
 
-    async def _claim(self, claim_id: uuid.UUID) -> list[OutboxMessage]:
+    async def claim(self, claim_id: uuid.UUID) -> list[OutboxMessage]:
         now = utcnow()
         due = or_(
             (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
@@ -94,7 +94,7 @@ class Sender:
             .with_for_update(skip_locked=True)
         )
         async with self.database.transaction() as session:
-            keys = (await session.execute(ids)).tuples().all()
+            keys = (await session.execute(ids)).all()
             if not keys:
                 return []
             rows = await session.scalars(
@@ -114,7 +114,7 @@ class Sender:
             )
             return list(rows)
 
-    async def _send(self, message: OutboxMessage, claim_id: uuid.UUID) -> None:
+    async def send(self, message: OutboxMessage, claim_id: uuid.UUID) -> None:
         try:
             outgoing = await self._render(message)
         except TemplateProblem as exc:

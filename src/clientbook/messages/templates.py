@@ -109,7 +109,7 @@ async def find(
             MessageTemplate.language.in_(wanted),
         )
     )
-    own = {lang.lower(): body for lang, body in rows.tuples()}
+    own = {lang.lower(): body for lang, body in rows}
     for lang in wanted:
         if lang in own:
             return compile_source(own[lang], channel if template != LAYOUT else "")
