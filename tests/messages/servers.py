@@ -74,7 +74,7 @@ def webhook_server(hook: Webhook) -> Iterator[str]:
     """A real HTTP server on a free local port that records each POSTed JSON body."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             hook.content_types.append(self.headers.get("content-type", ""))
             hook.calls.append(json.loads(self.rfile.read(length)))

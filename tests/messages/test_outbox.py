@@ -39,7 +39,8 @@ async def test_a_committed_message_is_stored_pending(database: Database, factory
 
 async def test_a_rolled_back_change_sends_nothing(database: Database, factory: Factory) -> None:
     ctx = await factory.store()
-    with pytest.raises(RuntimeError):
+
+    async def change_that_fails() -> None:
         async with database.transaction() as session:
             await enqueue(
                 session,
@@ -50,6 +51,9 @@ async def test_a_rolled_back_change_sends_nothing(database: Database, factory: F
                 context={"code": "123456"},
             )
             raise RuntimeError("the change that caused the message failed")
+
+    with pytest.raises(RuntimeError):
+        await change_that_fails()
     assert await _rows(database, ctx.id) == []
     recorder = Recorder()
     await drain(recording_sender(database, recorder))
