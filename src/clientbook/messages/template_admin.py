@@ -1,8 +1,10 @@
 """A store's own message texts: owners and admins list, set and remove them."""
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from clientbook.kit.db import utcnow
 from clientbook.kit.errors import NotFound, ValidationFailed
 from clientbook.messages import templates
 from clientbook.messages.schemas import TemplateOut
@@ -60,20 +62,23 @@ async def put_template(
         templates.compile_source(body, channel_rule)
     except templates.TemplateProblem as exc:
         raise ValidationFailed.field("body", str(exc)) from exc
-    language = language.lower()
-    row = await session.get(MessageTemplate, (scope.store_id, template, channel, language))
-    if row is None:
-        row = MessageTemplate(
-            store_id=scope.store_id,
-            template=template,
-            channel=channel,
-            language=language,
-            body=body,
-        )
-        session.add(row)
-    else:
-        row.body = body
-    await session.flush()
+    now = utcnow()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(MessageTemplate).values(
+        store_id=scope.store_id,
+        template=template,
+        channel=channel,
+        language=language.lower(),
+        body=body,
+        created_at=now,
+        updated_at=now,
+    )
+    # One statement, so two owners saving the same text at once both succeed.
+    statement = insert.on_conflict_do_update(
+        index_elements=["store_id", "template", "channel", "language"],
+        set_={"body": insert.excluded.body, "updated_at": now},
+    ).returning(MessageTemplate)
+    row: MessageTemplate = (await session.scalars(statement)).one()
     return row
 
 
