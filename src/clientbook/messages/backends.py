@@ -11,8 +11,6 @@ import aiosmtplib
 import httpx
 import structlog
 
-log = structlog.get_logger("clientbook.messages")
-
 TIMEOUT_SECONDS = 30.0
 
 
@@ -45,7 +43,8 @@ class LogBackend:
     async def deliver(self, message: Outgoing) -> None:
         recipient = {"email" if message.channel == "email" else "phone": message.to}
         shown = {"subject": message.subject, "text": message.text} if self.show_text else {}
-        log.info(
+        # A logger per message: the module-level proxy would keep the level of its first use.
+        structlog.get_logger("clientbook.messages").info(
             "message_logged",
             message_id=str(message.id),
             store_id=str(message.store_id),
