@@ -20,6 +20,7 @@ from tests.messages.servers import Mailbox, smtp_server
 from tests.server import LiveServer, assert_statuses, serve
 
 MESSAGES = 60
+BURST = 20
 
 
 @pytest.fixture(scope="module")
@@ -27,18 +28,20 @@ def mailbox() -> Mailbox:
     return Mailbox()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sending_server(
     live_server: LiveServer, settings: Settings, data_dir: Path, mailbox: Mailbox
 ) -> Iterator[LiveServer]:
     """``clientbook serve --workers 2`` with its senders on, e-mailing a local SMTP server
-    (``live_server`` only makes the module skip on SQLite)."""
+    (``live_server`` only makes the module skip on SQLite). Small pools, and stopped
+    after its test: it shares the database server with the rest of the suite."""
     with smtp_server(mailbox) as url:
         env = {
             "CLIENTBOOK_OUTBOX_SENDER": "true",
             "CLIENTBOOK_SMTP_URL": url,
             "CLIENTBOOK_OUTBOX_POLL_SECONDS": "0.05",
             "CLIENTBOOK_OUTBOX_BATCH_SIZE": "3",
+            "CLIENTBOOK_DB_POOL_SIZE": "2",
         }
         yield from serve(settings, data_dir / "sending-server", workers=2, env=env)
 
@@ -96,7 +99,7 @@ async def test_a_store_text_saved_at_once_is_stored_once(
                 client.put(
                     url, json={"body": f"code {{{{ code }}}} #{n}"}, headers=ctx.admin.headers
                 )
-                for n in range(40)
+                for n in range(BURST)
             )
         )
     assert_statuses(responses, {200})
