@@ -32,6 +32,7 @@ from clientbook.models import (
     GroupMember,
     Invitation,
     Membership,
+    MessageTemplate,
     Prescription,
     PriceList,
     Store,
@@ -75,6 +76,7 @@ class Endpoint:
     body: Body = None  # sent as JSON
     files: Files = None  # sent as multipart/form-data
     deleted_customer: bool = False  # the customer is soft-deleted first (for restore)
+    openapi: str | None = None  # the path's template, when ``path`` names no ids
 
     @property
     def names_ids(self) -> bool:
@@ -251,6 +253,24 @@ ENDPOINTS = [
         Role.seller,
         200,
     ),
+    Endpoint("message_templates.list", "GET", "/message-templates", Role.admin, 200),
+    Endpoint(
+        "message_templates.put",
+        "PUT",
+        "/message-templates/test_message/sms/fr",
+        Role.admin,
+        200,
+        lambda w: {"body": "Code {{ code }}"},
+        openapi="/message-templates/{template}/{channel}/{language}",
+    ),
+    Endpoint(
+        "message_templates.delete",
+        "DELETE",
+        "/message-templates/test_message/email/fr",
+        Role.admin,
+        204,
+        openapi="/message-templates/{template}/{channel}/{language}",
+    ),
 ]
 
 CHECKS = ["anonymous", "other_store", "other_store_own_path", "seller_needs_admin", "min_role"]
@@ -273,6 +293,8 @@ CASES = [
 
 
 def _openapi_path(endpoint: Endpoint) -> str:
+    if endpoint.openapi is not None:
+        return "/v1/stores/{store}" + endpoint.openapi
     path = endpoint.path.format(
         customer="{customer_id}",
         address="{address_id}",
@@ -349,6 +371,12 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
             headers=owner,
         )
     )
+    template = await client.put(
+        f"{ctx.base}/message-templates/test_message/email/fr",
+        json={"body": "Subject: Old\nOld"},
+        headers=owner,
+    )
+    assert template.status_code == 200, template.text
     member = await factory.user()
     async with database.transaction() as session:
         session.add(Membership(store_id=ctx.id, user_id=member.user.id, role=Role.seller))
@@ -473,6 +501,16 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             .where(Invitation.store_id == store_id)
             .order_by(Invitation.id)
         )
+        templates = await session.execute(
+            select(
+                MessageTemplate.template,
+                MessageTemplate.channel,
+                MessageTemplate.language,
+                MessageTemplate.body,
+            )
+            .where(MessageTemplate.store_id == store_id)
+            .order_by(MessageTemplate.template, MessageTemplate.channel, MessageTemplate.language)
+        )
         new_users = await session.scalar(
             select(func.count()).select_from(User).where(User.email_key == new_email)
         )
@@ -488,6 +526,7 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             "files": files.all(),
             "prescriptions": prescriptions.all(),
             "events": events,
+            "message_templates": templates.all(),
             "new_users": new_users,
         }
 

@@ -1,7 +1,7 @@
 """The ASGI application: every surface over one service layer."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -20,6 +20,8 @@ from clientbook.kit.media import RequireJSON
 from clientbook.kit.middleware import BodyLimit, RequestContext, UntrustedInput
 from clientbook.kit.proxies import TrustedProxies
 from clientbook.kit.storage import storage_from_url
+from clientbook.messages.endpoints import router as message_templates_router
+from clientbook.messages.wiring import running, sender_from
 from clientbook.ops.endpoints import router as ops_router
 from clientbook.optics.endpoints import router as optics_router
 from clientbook.pricing.endpoints import router as pricing_router
@@ -50,10 +52,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         window_seconds=settings.login_failure_window_seconds,
     )
     throttle = login_throttle(limits, db, settings.redis_url)
+    sender = sender_from(settings, db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        # Every worker runs a sender; row claims keep them from sending a message twice.
+        async with AsyncExitStack() as stack:
+            if settings.outbox_sender:
+                await stack.enter_async_context(running(sender))
+            yield
         await throttle.close()
         if database is None:
             await db.dispose()
@@ -87,6 +94,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         events_router,
         pricing_router,
         groups_router,
+        message_templates_router,
         files_router,
         optics_router,
         joptic_router,

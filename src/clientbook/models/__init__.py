@@ -5,6 +5,7 @@ from clientbook.models.accounts import AuthSession, LoginAttempt, RefreshToken, 
 from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
 from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
+from clientbook.models.messages import MessageTemplate, OutboxMessage
 from clientbook.models.records import CustomerFile, Prescription
 from clientbook.models.stores import Invitation, Membership, Store
 
@@ -22,6 +23,8 @@ __all__ = [
     "Invitation",
     "LoginAttempt",
     "Membership",
+    "MessageTemplate",
+    "OutboxMessage",
     "Prescription",
     "PriceList",
     "RefreshToken",
