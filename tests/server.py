@@ -58,6 +58,9 @@ def serve(
         "CLIENTBOOK_DATA_DIR": str(data_dir),
         "CLIENTBOOK_LOG_LEVEL": "WARNING",
         "CLIENTBOOK_OUTBOX_SENDER": "false",
+        # 5 + 5 overflow per worker: bursts still race on the database, and the suite's
+        # servers and its own pool stay well under PostgreSQL's 100 connections.
+        "CLIENTBOOK_DB_POOL_SIZE": "5",
         **(env or {}),
     }
     command = [
