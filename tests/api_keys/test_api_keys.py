@@ -34,20 +34,26 @@ async def test_a_key_is_shown_once_and_stored_only_as_a_hash(
     assert made.status_code == 201, made.text
     body = made.json()
     key = body["key"]
-    assert key.startswith("cbk_") and is_well_formed(key)
-    assert body["name"] == "shop back-end" and body["role"] == "admin"
-    assert key.startswith(body["prefix"]) and len(body["prefix"]) < len(key) // 3
-    assert body["last_used_at"] is None and body["expires_at"] is None
+    assert key.startswith("cbk_")
+    assert is_well_formed(key)
+    assert body["name"] == "shop back-end"
+    assert body["role"] == "admin"
+    assert key.startswith(body["prefix"])
+    assert len(body["prefix"]) < len(key) // 3
+    assert body["last_used_at"] is None
+    assert body["expires_at"] is None
     assert made.headers["cache-control"] == "no-store"
 
     (stored,) = await _stored(database, ctx.id)
-    assert stored.token_hash == hash_key(key) and key not in stored.token_hash
+    assert stored.token_hash == hash_key(key)
+    assert key not in stored.token_hash
     assert stored.created_by == ctx.admin.user.id
 
     listed = await client.get(f"{ctx.base}/api-keys", headers=ctx.owner.headers)
     assert listed.status_code == 200
     (item,) = listed.json()["data"]
-    assert "key" not in item and key not in listed.text
+    assert "key" not in item
+    assert key not in listed.text
     assert item == {k: v for k, v in body.items() if k != "key"}
 
 
@@ -126,7 +132,8 @@ async def test_a_key_acts_as_its_role_in_its_store(
         bearer(await make_key(client, ctx, "admin")),
     )
     one = await client.get(f"{ctx.base}/customers/{customer.id}", headers=seller)
-    assert one.status_code == 200 and one.json()["email"] == "ann@example.com"
+    assert one.status_code == 200
+    assert one.json()["email"] == "ann@example.com"
     page = await client.get(f"{ctx.base}/customers", headers=seller)
     assert [c["id"] for c in page.json()["data"]] == [str(customer.id)]
     searched = await client.get(f"{ctx.base}/customers", params={"q": "ann"}, headers=seller)
@@ -135,7 +142,8 @@ async def test_a_key_acts_as_its_role_in_its_store(
     assert made.status_code == 201
     # Changes made with a key are recorded with no user as their actor.
     events = await client.get(f"{ctx.base}/customers/{made.json()['id']}/events", headers=seller)
-    assert events.status_code == 200 and events.json()["data"][0]["actor_user_id"] is None
+    assert events.status_code == 200
+    assert events.json()["data"][0]["actor_user_id"] is None
 
     rename = {"name": "Renamed"}
     assert (await client.patch(ctx.base, json=rename, headers=seller)).status_code == 403
@@ -252,7 +260,8 @@ async def test_last_use_is_recorded_at_most_once_a_minute(
     before = datetime.now(UTC)
     await client.get(f"{ctx.base}/customers/{customer.id}", headers=bearer(key))
     (stored,) = await _stored(database, ctx.id)
-    assert stored.last_used_at is not None and stored.last_used_at >= before - timedelta(seconds=1)
+    assert stored.last_used_at is not None
+    assert stored.last_used_at >= before - timedelta(seconds=1)
     first = stored.last_used_at
     await client.get(f"{ctx.base}/customers?q=x", headers=bearer(key))
     await client.post(f"{ctx.base}/customers", json={"first_name": "Y"}, headers=bearer(key))
@@ -267,7 +276,8 @@ async def test_last_use_is_recorded_at_most_once_a_minute(
         )
     await client.post(f"{ctx.base}/customers", json={"first_name": "Z"}, headers=bearer(key))
     (stored,) = await _stored(database, ctx.id)
-    assert stored.last_used_at is not None and stored.last_used_at >= first
+    assert stored.last_used_at is not None
+    assert stored.last_used_at >= first
     listed = (await client.get(f"{ctx.base}/api-keys", headers=ctx.owner.headers)).json()
     assert listed["data"][0]["last_used_at"] is not None
     async with database.reading() as session:
