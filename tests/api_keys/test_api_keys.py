@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from clientbook.api_keys.keys import hash_key, is_well_formed
 from clientbook.kit.db import Database
@@ -285,3 +285,28 @@ async def test_last_use_is_recorded_at_most_once_a_minute(
             list(await session.scalars(select(Customer.id).where(Customer.store_id == ctx.id)))
         )
     assert count == 3
+
+
+async def test_a_key_costs_one_statement_per_read_as_a_token_does(
+    client: httpx.AsyncClient, factory: Factory, database: Database, dialect: str
+) -> None:
+    if dialect != "sqlite":
+        pytest.skip("PostgreSQL runs this read straight on asyncpg, past SQLAlchemy's events")
+    ctx = await factory.store()
+    customer = await factory.customer(ctx)
+    key = await make_key(client, ctx)
+    url = f"{ctx.base}/customers/{customer.id}"
+    await client.get(url, headers=bearer(key))  # stamps the last use: a minute of no writes
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        statements.append(sql)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        for headers in (bearer(key), ctx.seller.headers):
+            statements.clear()
+            assert (await client.get(url, headers=headers)).status_code == 200
+            assert len(statements) == 1, statements
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
