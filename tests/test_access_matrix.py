@@ -7,6 +7,9 @@ For each endpoint, with a fresh store each time:
   whether it names the target store or puts the target's ids under its own store;
 * a seller where an admin is needed → 403;
 * the endpoint's minimum role → 2xx;
+* the same with the store's API keys: an intruder store's key → 404, a seller key where
+  an admin is needed → 403, a revoked, unknown or malformed key → 401, and a key of the
+  endpoint's minimum role → 2xx (API keys themselves are managed only by signed-in staff);
 
 and every refusal leaves both stores exactly as they were (while a read changes nothing
 and an allowed write shows in the same snapshot, so the snapshot is known to see it).
@@ -20,10 +23,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from clientbook.kit.db import Database
+from clientbook.api_keys.keys import hash_key, new_key
+from clientbook.kit.db import Database, utcnow
 from clientbook.models import (
+    ApiKey,
     Customer,
     CustomerAddress,
     CustomerEvent,
@@ -39,6 +44,7 @@ from clientbook.models import (
     User,
 )
 from clientbook.stores.scope import Role
+from tests.api_keys.keys import bearer, make_key
 from tests.factories import Factory, Staff, StoreCtx
 from tests.files.samples import PDF
 
@@ -60,6 +66,8 @@ class World:
     prescription_id: uuid.UUID
     intruder: StoreCtx
     intruder_customer_id: uuid.UUID
+    api_key_id: uuid.UUID  # the target store's "spare" key, to revoke
+    keys: dict[str, str]  # admin, seller (the target's), revoked, intruder (an admin key)
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -77,6 +85,7 @@ class Endpoint:
     files: Files = None  # sent as multipart/form-data
     deleted_customer: bool = False  # the customer is soft-deleted first (for restore)
     openapi: str | None = None  # the path's template, when ``path`` names no ids
+    by_key: bool = True  # an API key of the minimum role may call it
 
     @property
     def names_ids(self) -> bool:
@@ -85,6 +94,17 @@ class Endpoint:
 
 ENDPOINTS = [
     Endpoint("store.get", "GET", "", Role.seller, 200),
+    Endpoint(
+        "api_keys.create",
+        "POST",
+        "/api-keys",
+        Role.admin,
+        201,
+        lambda w: {"name": f"k-{uuid.uuid4().hex[:8]}", "role": "seller"},
+        by_key=False,
+    ),
+    Endpoint("api_keys.list", "GET", "/api-keys", Role.admin, 200, by_key=False),
+    Endpoint("api_keys.revoke", "DELETE", "/api-keys/{api_key}", Role.admin, 204, by_key=False),
     Endpoint("store.patch", "PATCH", "", Role.admin, 200, lambda w: {"name": "Renamed"}),
     Endpoint("members.list", "GET", "/members", Role.seller, 200),
     Endpoint(
@@ -273,13 +293,23 @@ ENDPOINTS = [
     ),
 ]
 
-CHECKS = ["anonymous", "other_store", "other_store_own_path", "seller_needs_admin", "min_role"]
+CHECKS = [
+    "anonymous",
+    "other_store",
+    "other_store_own_path",
+    "seller_needs_admin",
+    "min_role",
+    "bad_key",
+    "other_store_key",
+    "seller_key_needs_admin",
+    "key_min_role",
+]
 
 
 def _applies(endpoint: Endpoint, check: str) -> bool:
     if check == "other_store_own_path":
         return endpoint.names_ids
-    if check == "seller_needs_admin":
+    if check in ("seller_needs_admin", "seller_key_needs_admin"):
         return endpoint.role is Role.admin
     return True
 
@@ -304,6 +334,7 @@ def _openapi_path(endpoint: Endpoint) -> str:
         group="{group_id}",
         file="{file_id}",
         prescription="{prescription_id}",
+        api_key="{key_id}",
     )
     return "/v1/stores/{store}" + path
 
@@ -389,6 +420,23 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
     )
     intruder = await factory.store(country="PL")
     intruder_customer = await factory.customer(intruder)
+    keys = {
+        "admin": await make_key(client, ctx, "admin"),
+        "seller": await make_key(client, ctx, "seller"),
+        "revoked": await make_key(client, ctx, "admin"),
+        "intruder": await make_key(client, intruder, "admin"),
+    }
+    spare = _made(
+        await client.post(
+            f"{ctx.base}/api-keys", json={"name": "spare", "role": "seller"}, headers=owner
+        )
+    )
+    async with database.transaction() as session:
+        await session.execute(
+            update(ApiKey)
+            .where(ApiKey.token_hash == hash_key(keys["revoked"]))
+            .values(revoked_at=utcnow())
+        )
     return World(
         ctx=ctx,
         customer_id=customer.id,
@@ -403,6 +451,8 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         prescription_id=uuid.UUID(prescription["id"]),
         intruder=intruder,
         intruder_customer_id=intruder_customer.id,
+        api_key_id=uuid.UUID(spare["id"]),
+        keys=keys,
     )
 
 
@@ -511,6 +561,11 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             .where(MessageTemplate.store_id == store_id)
             .order_by(MessageTemplate.template, MessageTemplate.channel, MessageTemplate.language)
         )
+        api_keys = await session.execute(
+            select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.revoked_at)
+            .where(ApiKey.store_id == store_id)
+            .order_by(ApiKey.id)
+        )
         new_users = await session.scalar(
             select(func.count()).select_from(User).where(User.email_key == new_email)
         )
@@ -528,6 +583,7 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             "events": events,
             "message_templates": templates.all(),
             "new_users": new_users,
+            "api_keys": api_keys.all(),
         }
 
 
@@ -548,6 +604,7 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         group=world.group_id,
         file=world.file_id,
         prescription=world.prescription_id,
+        api_key=world.api_key_id,
     )
 
 
@@ -600,9 +657,23 @@ async def test_access(
         )
     elif check == "seller_needs_admin":
         _is_problem(await _call(client, endpoint, url, world, world.ctx.seller.headers), 403)
+    elif check == "bad_key":
+        malformed = world.keys["admin"][:-1] + "!"
+        unknown = new_key()
+        for key in (world.keys["revoked"], unknown, malformed):
+            _is_problem(await _call(client, endpoint, url, world, bearer(key)), 401)
+    elif check == "other_store_key":
+        _is_problem(await _call(client, endpoint, url, world, bearer(world.keys["intruder"])), 404)
+    elif check == "seller_key_needs_admin":
+        _is_problem(await _call(client, endpoint, url, world, bearer(world.keys["seller"])), 403)
+    elif check == "key_min_role" and not endpoint.by_key:
+        key = world.keys["admin"]
+        _is_problem(await _call(client, endpoint, url, world, bearer(key)), 403)
     else:
-        staff = world.ctx.staff[endpoint.role]
-        response = await _call(client, endpoint, url, world, staff.headers)
+        headers = world.ctx.staff[endpoint.role].headers
+        if check == "key_min_role":
+            headers = bearer(world.keys[endpoint.role.value])
+        response = await _call(client, endpoint, url, world, headers)
         assert response.status_code == endpoint.success, response.text
         assert 200 <= response.status_code < 300
         # The snapshot sees what a write changes, so "unchanged" above means something.

@@ -9,6 +9,7 @@ from clientbook import __version__, logging
 from clientbook.accounts.endpoints import router as auth_router
 from clientbook.accounts.throttle import Limits, login_throttle
 from clientbook.addresses.endpoints import router as addresses_router
+from clientbook.api_keys.endpoints import router as api_keys_router
 from clientbook.audit.endpoints import router as events_router
 from clientbook.customers.endpoints import router as customers_router
 from clientbook.files.endpoints import router as files_router
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         auth_router,
         stores_router,
         invitations_router,
+        api_keys_router,
         my_invitations_router,
         transfer_router,  # before customers_router: /customers/export is not a customer id
         customers_router,

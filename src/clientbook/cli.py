@@ -18,13 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook import demo as demo_data
 from clientbook import logging
 from clientbook.accounts import service as accounts
+from clientbook.api_keys import service as api_keys
+from clientbook.api_keys.schemas import ApiKeyCreate, KeyRole
 from clientbook.kit.db import Database
 from clientbook.kit.errors import ClientbookError, field_errors
 from clientbook.kit.migrate import upgrade
 from clientbook.messages import operations as outbox_operations
 from clientbook.messages.wiring import sender_from
 from clientbook.settings import Environment, get_settings
-from clientbook.stores.scope import Role
+from clientbook.stores.scope import Role, operator_scope
 from clientbook.transfer import commands as transfer
 from clientbook.transfer.formats import Format
 from clientbook.transfer.importer import Mode
@@ -34,6 +36,8 @@ app = typer.Typer(
 )
 outbox_app = typer.Typer(help="The message outbox: e-mail and SMS waiting to be sent.")
 app.add_typer(outbox_app, name="outbox")
+api_key_app = typer.Typer(help="A store's API keys, for back-ends and integrations.")
+app.add_typer(api_key_app, name="api-key")
 T = TypeVar("T")
 
 
@@ -283,6 +287,63 @@ def outbox_retry(
         _fail(f"{message_id} is not a message id", exc)
     _run(lambda s: outbox_operations.retry(s, parsed))
     typer.echo(f"message {parsed} will be sent again")
+
+
+@api_key_app.command("create")
+def create_api_key(
+    store: str,
+    name: str,
+    role: Annotated[KeyRole, typer.Option(help="What the key may do")],
+) -> None:
+    """Create a key and print it (only the key, on stdout): it cannot be shown again."""
+
+    async def work(session: AsyncSession) -> str:
+        data = ApiKeyCreate.model_validate({"name": name, "role": role})
+        _key, secret = await api_keys.create_key(
+            session, await operator_scope(session, store), data
+        )
+        return secret
+
+    typer.echo(_run(work))
+
+
+@api_key_app.command("list")
+def list_api_keys(store: str) -> None:
+    """The store's live keys: name, prefix, role, created, last used, expires."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        keys = await api_keys.list_keys(session, await operator_scope(session, store))
+        return [
+            "\t".join(
+                [
+                    key.name,
+                    key.token_prefix,
+                    key.role,
+                    key.created_at.isoformat(),
+                    key.last_used_at.isoformat() if key.last_used_at else "never",
+                    key.expires_at.isoformat() if key.expires_at else "-",
+                ]
+            )
+            for key in keys
+        ]
+
+    lines = _run(work)
+    typer.echo("\t".join(["name", "prefix", "role", "created", "last_used", "expires"]))
+    for line in lines:
+        typer.echo(line)
+
+
+@api_key_app.command("revoke")
+def revoke_api_key(store: str, name: str) -> None:
+    """Revoke the store's live key of that name; it stops working at once."""
+    _run(
+        lambda s: _revoke_named(s, store, name),
+    )
+    typer.echo(f"API key {name} of {store} revoked")
+
+
+async def _revoke_named(session: AsyncSession, store: str, name: str) -> None:
+    await api_keys.revoke_key_named(session, await operator_scope(session, store), name)
 
 
 def _demo_password(data_dir: Path) -> str:

@@ -2,6 +2,7 @@
 
 from clientbook.kit.db import Base
 from clientbook.models.accounts import AuthSession, LoginAttempt, RefreshToken, User
+from clientbook.models.api_keys import ApiKey
 from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
 from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
@@ -10,6 +11,7 @@ from clientbook.models.records import CustomerFile, Prescription
 from clientbook.models.stores import Invitation, Membership, Store
 
 __all__ = [
+    "ApiKey",
     "AuthSession",
     "Base",
     "Customer",
