@@ -1,5 +1,6 @@
 """The ASGI application: every surface over one service layer."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,8 @@ from clientbook.kit.media import RequireJSON
 from clientbook.kit.middleware import BodyLimit, RequestContext, UntrustedInput
 from clientbook.kit.proxies import TrustedProxies
 from clientbook.kit.storage import storage_from_url
+from clientbook.loyalty.endpoints import router as loyalty_router
+from clientbook.loyalty.tick import run_forever
 from clientbook.ops.endpoints import router as ops_router
 from clientbook.optics.endpoints import router as optics_router
 from clientbook.pricing.endpoints import router as pricing_router
@@ -53,7 +56,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        ticker = None
+        if settings.loyalty_tick_seconds:
+            ticker = asyncio.create_task(run_forever(db, settings.loyalty_tick_seconds))
         yield
+        if ticker is not None:
+            ticker.cancel()
         await throttle.close()
         if database is None:
             await db.dispose()
@@ -87,6 +95,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         events_router,
         pricing_router,
         groups_router,
+        loyalty_router,
         files_router,
         optics_router,
         joptic_router,

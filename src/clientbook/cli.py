@@ -20,6 +20,7 @@ from clientbook.accounts import service as accounts
 from clientbook.kit.db import Database
 from clientbook.kit.errors import ClientbookError, field_errors
 from clientbook.kit.migrate import upgrade
+from clientbook.loyalty.tick import run_tick
 from clientbook.settings import Environment, get_settings
 from clientbook.stores.scope import Role
 from clientbook.transfer import commands as transfer
@@ -211,6 +212,25 @@ def export_customers(
         _fail(f"the export stopped: {exc}", exc)
     if output is not None:
         typer.echo(f"{count} customers written to {output}", err=True)
+
+
+loyalty = typer.Typer(help="The loyalty engine's jobs.", no_args_is_help=True)
+app.add_typer(loyalty, name="loyalty")
+
+
+@loyalty.command("tick")
+def loyalty_tick() -> None:
+    """Unlock pending points and expire old ones now, catching up on any missed time
+    (``serve`` also does this every minute)."""
+
+    async def main() -> int:
+        database = Database(get_settings().database_url)
+        try:
+            return (await run_tick(database)).settled
+        finally:
+            await database.dispose()
+
+    typer.echo(f"{asyncio.run(main())} lots settled")
 
 
 def _demo_password(data_dir: Path) -> str:

@@ -5,6 +5,13 @@ from clientbook.models.accounts import AuthSession, LoginAttempt, RefreshToken, 
 from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
 from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
+from clientbook.models.loyalty import (
+    PointsAllocation,
+    PointsBalance,
+    PointsEntry,
+    PointsLot,
+    Wallet,
+)
 from clientbook.models.records import CustomerFile, Prescription
 from clientbook.models.stores import Invitation, Membership, Store
 
@@ -22,9 +29,14 @@ __all__ = [
     "Invitation",
     "LoginAttempt",
     "Membership",
+    "PointsAllocation",
+    "PointsBalance",
+    "PointsEntry",
+    "PointsLot",
     "Prescription",
     "PriceList",
     "RefreshToken",
     "Store",
     "User",
+    "Wallet",
 ]

@@ -1,0 +1,181 @@
+"""Loyalty: point wallets, their append-only ledger, lots and per-customer balances.
+
+Points are ``Numeric(18, 2)``: Open Loyalty's status shows fractions (``161.9``).
+"""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clientbook.kit.db import Base, UTCDateTime
+from clientbook.models.types import CreatedAt
+
+Points = Numeric(18, 2)
+ZERO = Decimal("0.00")
+HAS_KEY = text("idempotency_key IS NOT NULL")
+
+
+class Wallet(Base):
+    """A kind of points a store gives (``points``, ``tokens``), with its expiry and pending
+    periods in days (None: never expires, usable at once)."""
+
+    __tablename__ = "loyalty_wallets"
+    __table_args__ = (
+        UniqueConstraint("store_id", "code"),
+        CheckConstraint("expiry_days IS NULL OR expiry_days > 0", name="expiry_days_positive"),
+        CheckConstraint("pending_days IS NULL OR pending_days > 0", name="pending_days_positive"),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    expiry_days: Mapped[int | None] = mapped_column(Integer)
+    pending_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[CreatedAt]
+
+
+class PointsBalance(Base):
+    """A customer's figures in one wallet, kept in step with the ledger in the same
+    transaction; every ledger write locks this row first."""
+
+    __tablename__ = "loyalty_balances"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["store_id", "customer_id"], ["customers.store_id", "customers.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["store_id", "wallet_id"],
+            ["loyalty_wallets.store_id", "loyalty_wallets.id"],
+            ondelete="CASCADE",
+        ),
+        CheckConstraint("available >= 0", name="available_not_negative"),
+        CheckConstraint("locked >= 0", name="locked_not_negative"),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    wallet_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    available: Mapped[Decimal] = mapped_column(Points, default=ZERO)
+    locked: Mapped[Decimal] = mapped_column(Points, default=ZERO)
+    earned: Mapped[Decimal] = mapped_column(Points, default=ZERO)
+    used: Mapped[Decimal] = mapped_column(Points, default=ZERO)
+    expired: Mapped[Decimal] = mapped_column(Points, default=ZERO)
+    updated_at: Mapped[CreatedAt]
+
+
+class PointsEntry(Base):
+    """One append-only ledger entry: a signed ``amount`` and the balance after it.
+
+    ``kind``: earn, spend, adjust (staff, with a reason), expire, unlock (amount 0: locked
+    points became usable), reverse.
+    """
+
+    __tablename__ = "loyalty_entries"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["store_id", "customer_id"], ["customers.store_id", "customers.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["store_id", "wallet_id"],
+            ["loyalty_wallets.store_id", "loyalty_wallets.id"],
+            ondelete="CASCADE",
+        ),
+        Index(
+            "uq_loyalty_entries_store_id_idempotency_key",
+            "store_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=HAS_KEY,
+            sqlite_where=HAS_KEY,
+        ),
+        Index("ix_loyalty_entries_store_id_customer_id_at", "store_id", "customer_id", "at"),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    wallet_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(Points)
+    balance_after: Mapped[Decimal] = mapped_column(Points)
+    source: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    unlock_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    at: Mapped[CreatedAt]
+
+
+class PointsLot(Base):
+    """What is left of one earning entry: ``status`` is locked (until ``unlock_at``),
+    active, or expired. Spends take active lots by earliest ``expires_at``."""
+
+    __tablename__ = "loyalty_lots"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["store_id", "id"],
+            ["loyalty_entries.store_id", "loyalty_entries.id"],
+            ondelete="CASCADE",
+        ),
+        CheckConstraint("remaining >= 0", name="remaining_not_negative"),
+        Index(
+            "ix_loyalty_lots_store_id_customer_id_wallet_id_status",
+            "store_id",
+            "customer_id",
+            "wallet_id",
+            "status",
+            "expires_at",
+        ),
+        Index("ix_loyalty_lots_status_expires_at", "status", "expires_at"),
+        Index("ix_loyalty_lots_status_unlock_at", "status", "unlock_at"),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    wallet_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    status: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[Decimal] = mapped_column(Points)
+    remaining: Mapped[Decimal] = mapped_column(Points)
+    unlock_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    earned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PointsAllocation(Base):
+    """How much of one lot one spend used, so a reversal restores the right lots."""
+
+    __tablename__ = "loyalty_allocations"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["store_id", "entry_id"],
+            ["loyalty_entries.store_id", "loyalty_entries.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["store_id", "lot_id"], ["loyalty_lots.store_id", "loyalty_lots.id"], ondelete="CASCADE"
+        ),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    entry_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Points)
