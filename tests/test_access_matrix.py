@@ -31,11 +31,16 @@ from clientbook.models import (
     CustomerGroup,
     GroupMember,
     Invitation,
+    Member,
     Membership,
+    PointsBalance,
     Prescription,
     PriceList,
+    Programme,
     Store,
+    Tier,
     User,
+    Wallet,
 )
 from clientbook.stores.scope import Role
 from tests.factories import Factory, Staff, StoreCtx
@@ -59,6 +64,7 @@ class World:
     prescription_id: uuid.UUID
     intruder: StoreCtx
     intruder_customer_id: uuid.UUID
+    tier_id: uuid.UUID
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -251,6 +257,50 @@ ENDPOINTS = [
         Role.seller,
         200,
     ),
+    Endpoint("wallets.list", "GET", "/wallets", Role.seller, 200),
+    Endpoint(
+        "wallets.create",
+        "POST",
+        "/wallets",
+        Role.admin,
+        201,
+        lambda w: {"code": "tokens", "name": "Tokens"},
+    ),
+    Endpoint(
+        "points.write",
+        "POST",
+        "/customers/{customer}/points",
+        Role.seller,
+        201,
+        lambda w: {"type": "earn", "amount": 5},
+    ),
+    Endpoint("loyalty.get", "GET", "/customers/{customer}/loyalty", Role.seller, 200),
+    Endpoint("tiers.list", "GET", "/tiers", Role.seller, 200),
+    Endpoint(
+        "tiers.create",
+        "POST",
+        "/tiers",
+        Role.admin,
+        201,
+        lambda w: {"name": "Gold", "reward_percent": "15.00", "condition_value": 20},
+    ),
+    Endpoint("programme.get", "GET", "/loyalty-programme", Role.seller, 200),
+    Endpoint(
+        "programme.put",
+        "PUT",
+        "/loyalty-programme",
+        Role.admin,
+        200,
+        lambda w: {"downgrade_mode": "never"},
+    ),
+    Endpoint(
+        "customers.tier",
+        "PUT",
+        "/customers/{customer}/tier",
+        Role.admin,
+        200,
+        lambda w: {"tier_id": str(w.tier_id)},
+    ),
 ]
 
 CHECKS = ["anonymous", "other_store", "other_store_own_path", "seller_needs_admin", "min_role"]
@@ -359,6 +409,13 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
             headers=owner,
         )
     )
+    tier = _made(
+        await client.post(
+            f"{ctx.base}/tiers",
+            json={"name": "Silver", "reward_percent": "5.00", "condition_value": 100},
+            headers=owner,
+        )
+    )
     intruder = await factory.store(country="PL")
     intruder_customer = await factory.customer(intruder)
     return World(
@@ -375,6 +432,7 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         prescription_id=uuid.UUID(prescription["id"]),
         intruder=intruder,
         intruder_customer_id=intruder_customer.id,
+        tier_id=uuid.UUID(tier["id"]),
     )
 
 
@@ -473,6 +531,16 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             .where(Invitation.store_id == store_id)
             .order_by(Invitation.id)
         )
+        loyalty = [
+            (await session.execute(statement.where(model.store_id == store_id))).all()
+            for model, statement in (
+                (Wallet, select(Wallet.code, Wallet.name).order_by(Wallet.code)),
+                (Tier, select(Tier.name, Tier.condition_value).order_by(Tier.name)),
+                (Programme, select(Programme.tier_mode, Programme.downgrade_mode)),
+                (Member, select(Member.customer_id, Member.tier_id, Member.manual_tier_id)),
+                (PointsBalance, select(PointsBalance.customer_id, PointsBalance.available)),
+            )
+        ]
         new_users = await session.scalar(
             select(func.count()).select_from(User).where(User.email_key == new_email)
         )
@@ -488,6 +556,7 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             "files": files.all(),
             "prescriptions": prescriptions.all(),
             "events": events,
+            "loyalty": loyalty,
             "new_users": new_users,
         }
 

@@ -23,6 +23,7 @@ from clientbook.kit.proxies import TrustedProxies
 from clientbook.kit.storage import storage_from_url
 from clientbook.loyalty.endpoints import router as loyalty_router
 from clientbook.loyalty.tick import run_forever
+from clientbook.loyalty.tier_endpoints import router as tiers_router
 from clientbook.ops.endpoints import router as ops_router
 from clientbook.optics.endpoints import router as optics_router
 from clientbook.pricing.endpoints import router as pricing_router
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         pricing_router,
         groups_router,
         loyalty_router,
+        tiers_router,
         files_router,
         optics_router,
         joptic_router,

@@ -12,12 +12,17 @@ from clientbook.loyalty import points, wallets
 from clientbook.loyalty.schemas import (
     ExpiringOut,
     LoyaltyOut,
+    NextTierOut,
     PointsEntryOut,
     PointsWrite,
+    TierOut,
+    TierStatusOut,
     WalletCreate,
     WalletOut,
     WalletStatusOut,
 )
+from clientbook.loyalty.standing import Standing
+from clientbook.loyalty.status import WalletStatus
 
 router = APIRouter(prefix="/v1/stores/{store}", tags=["loyalty"])
 
@@ -29,7 +34,6 @@ IdempotencyKey = Annotated[
 @router.get("/wallets", response_model=dict[str, list[WalletOut]])
 async def list_wallets(session: SessionDep, scope: StoreScopeDep) -> dict[str, list[WalletOut]]:
     """The store's point wallets (every store has ``points``)."""
-    await wallets.wallet_by_code(session, scope, wallets.DEFAULT_CODE)
     found = await wallets.list_wallets(session, scope)
     return {"data": [WalletOut.model_validate(w) for w in found]}
 
@@ -90,15 +94,35 @@ async def loyalty_status(
     customer_id: uuid.UUID, session: SessionDep, scope: StoreScopeDep
 ) -> LoyaltyOut:
     """Each wallet's figures (active, locked, earned, used, expired, expiring next month
-    and by date), the tier and the next tier."""
-    statuses = await points.loyalty_status(session, scope, customer_id)
+    and by date), the tier, the next tier and what is still needed for it."""
+    statuses, place = await points.loyalty_status(session, scope, customer_id)
+    return loyalty_out(customer_id, statuses, place)
+
+
+def loyalty_out(
+    customer_id: uuid.UUID, statuses: list[WalletStatus], place: Standing
+) -> LoyaltyOut:
+    wallet_out = [
+        WalletStatusOut(
+            **{k: v for k, v in vars(s).items() if k != "expiring"},
+            expiring=[ExpiringOut(date=d, points=p) for d, p in s.expiring],
+        )
+        for s in statuses
+    ]
+    next_tier = None
+    if place.next_tier is not None:
+        base = TierOut.model_validate(place.next_tier).model_dump()
+        next_tier = NextTierOut(**base, needed=place.needed)
     return LoyaltyOut(
         customer_id=customer_id,
-        wallets=[
-            WalletStatusOut(
-                **{k: v for k, v in vars(s).items() if k != "expiring"},
-                expiring=[ExpiringOut(date=d, points=p) for d, p in s.expiring],
-            )
-            for s in statuses
-        ],
+        wallets=wallet_out,
+        tier=TierOut.model_validate(place.tier) if place.tier else None,
+        next_tier=next_tier,
+        tier_status=TierStatusOut(
+            mode=place.mode,
+            value=place.value,
+            manual=place.manual,
+            points_required_to_keep=place.required_to_keep,
+            days_until_review=place.days_until_review,
+        ),
     )

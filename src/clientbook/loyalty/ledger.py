@@ -25,6 +25,7 @@ from clientbook.models import (
     Wallet,
 )
 from clientbook.models.loyalty import ZERO
+from clientbook.stores.scope import StoreScope
 
 
 class NotEnoughPoints(Conflict):
@@ -35,23 +36,21 @@ class NotEnoughPoints(Conflict):
 
 @dataclass(frozen=True)
 class Write:
-    """Who writes an entry and why: ``actor`` is None for the scheduled job."""
+    """Which wallet of which customer an entry is for, and why."""
 
-    store_id: uuid.UUID
     customer_id: uuid.UUID
     wallet: Wallet
-    actor: uuid.UUID | None = None
     source: str | None = None
     reason: str | None = None
     key: str | None = None
 
 
-async def lock_balance(session: AsyncSession, write: Write) -> PointsBalance:
+async def lock_balance(session: AsyncSession, scope: StoreScope, write: Write) -> PointsBalance:
     """The balance row, created when missing and locked ``FOR UPDATE`` (SQLite writers
     already run one at a time): every ledger write starts here, so writes to one
     customer's wallet queue and each sees the one before it."""
     ids = {
-        "store_id": write.store_id,
+        "store_id": scope.store_id,
         "customer_id": write.customer_id,
         "wallet_id": write.wallet.id,
     }
@@ -68,9 +67,11 @@ async def lock_balance(session: AsyncSession, write: Write) -> PointsBalance:
     return balance
 
 
-def _entry(write: Write, kind: str, amount: Decimal, balance: PointsBalance) -> PointsEntry:
+def _entry(
+    scope: StoreScope, write: Write, kind: str, amount: Decimal, balance: PointsBalance
+) -> PointsEntry:
     return PointsEntry(
-        store_id=write.store_id,
+        store_id=scope.store_id,
         id=uuid.uuid4(),
         customer_id=write.customer_id,
         wallet_id=write.wallet.id,
@@ -80,16 +81,16 @@ def _entry(write: Write, kind: str, amount: Decimal, balance: PointsBalance) -> 
         source=write.source,
         reason=write.reason,
         idempotency_key=write.key,
-        actor_user_id=write.actor,
+        actor_user_id=scope.user_id,
         at=utcnow(),
     )
 
 
-def _event(write: Write, action: str) -> CustomerEvent:
+def _event(scope: StoreScope, write: Write, action: str) -> CustomerEvent:
     return CustomerEvent(
-        store_id=write.store_id,
+        store_id=scope.store_id,
         customer_id=write.customer_id,
-        actor_user_id=write.actor,
+        actor_user_id=scope.user_id,
         action=action,
         fields=[f"wallet:{write.wallet.code}"],
         at=utcnow(),
@@ -98,6 +99,7 @@ def _event(write: Write, action: str) -> CustomerEvent:
 
 async def earn(
     session: AsyncSession,
+    scope: StoreScope,
     write: Write,
     amount: Decimal,
     *,
@@ -114,7 +116,7 @@ async def earn(
         expires_at = now + timedelta(days=wallet.expiry_days)
     if expires_at is not None and expires_at <= now:
         raise ValidationFailed.field("expires_at", "must be in the future")
-    balance = await lock_balance(session, write)
+    balance = await lock_balance(session, scope, write)
     is_locked = unlock_at is not None and unlock_at > now
     if is_locked:
         balance.locked += amount
@@ -122,13 +124,13 @@ async def earn(
         balance.available += amount
     balance.earned += amount
     balance.updated_at = now
-    entry = _entry(write, kind, amount, balance)
+    entry = _entry(scope, write, kind, amount, balance)
     entry.unlock_at, entry.expires_at = unlock_at, expires_at
     session.add(entry)
     await session.flush()
     session.add(
         PointsLot(
-            store_id=write.store_id,
+            store_id=scope.store_id,
             id=entry.id,
             customer_id=write.customer_id,
             wallet_id=wallet.id,
@@ -140,27 +142,27 @@ async def earn(
             earned_at=now,
         )
     )
-    session.add(_event(write, f"points.{kind}"))
+    session.add(_event(scope, write, f"points.{kind}"))
     await session.flush()
     return entry
 
 
 async def spend(
-    session: AsyncSession, write: Write, amount: Decimal, *, kind: str = "spend"
+    session: AsyncSession, scope: StoreScope, write: Write, amount: Decimal, *, kind: str = "spend"
 ) -> PointsEntry:
     """Take ``amount`` from the active lots that expire first; 409 when the usable
     balance does not cover it, with nothing written."""
-    balance = await lock_balance(session, write)
+    balance = await lock_balance(session, scope, write)
     if balance.available < amount:
         raise NotEnoughPoints(balance.available)
     balance.available -= amount
     balance.used += amount
     balance.updated_at = utcnow()
-    entry = _entry(write, kind, -amount, balance)
+    entry = _entry(scope, write, kind, -amount, balance)
     session.add(entry)
     await session.flush()
     left = amount
-    for lot in await _spendable_lots(session, write):
+    for lot in await _spendable_lots(session, scope, write):
         if left <= ZERO:
             break
         taken = min(lot.remaining, left)
@@ -168,22 +170,24 @@ async def spend(
         left -= taken
         session.add(
             PointsAllocation(
-                store_id=write.store_id, entry_id=entry.id, lot_id=lot.id, amount=taken
+                store_id=scope.store_id, entry_id=entry.id, lot_id=lot.id, amount=taken
             )
         )
     if left > ZERO:  # the balance row and the lots disagree: never paper over it
         raise RuntimeError(f"ledger out of step: {left} points not found in lots")
-    session.add(_event(write, f"points.{kind}"))
+    session.add(_event(scope, write, f"points.{kind}"))
     await session.flush()
     return entry
 
 
-async def _spendable_lots(session: AsyncSession, write: Write) -> list[PointsLot]:
+async def _spendable_lots(
+    session: AsyncSession, scope: StoreScope, write: Write
+) -> list[PointsLot]:
     never = case((PointsLot.expires_at.is_(None), 1), else_=0)
     rows = await session.scalars(
         select(PointsLot)
         .where(
-            PointsLot.store_id == write.store_id,
+            PointsLot.store_id == scope.store_id,
             PointsLot.customer_id == write.customer_id,
             PointsLot.wallet_id == write.wallet.id,
             PointsLot.status == "active",
@@ -194,18 +198,22 @@ async def _spendable_lots(session: AsyncSession, write: Write) -> list[PointsLot
     return list(rows)
 
 
-async def adjust(session: AsyncSession, write: Write, amount: Decimal) -> PointsEntry:
+async def adjust(
+    session: AsyncSession, scope: StoreScope, write: Write, amount: Decimal
+) -> PointsEntry:
     """A staff correction: a positive amount adds a lot, a negative one spends."""
     if amount > 0:
-        return await earn(session, write, amount, kind="adjust")
-    return await spend(session, write, -amount, kind="adjust")
+        return await earn(session, scope, write, amount, kind="adjust")
+    return await spend(session, scope, write, -amount, kind="adjust")
 
 
-async def settle_lot(session: AsyncSession, write: Write, lot_id: uuid.UUID, now: datetime) -> bool:
+async def settle_lot(
+    session: AsyncSession, scope: StoreScope, write: Write, lot_id: uuid.UUID, now: datetime
+) -> bool:
     """Unlock or expire one lot when its time has come (the scheduled job); False when
     another run already did. Locks the balance first, like every ledger write."""
-    balance = await lock_balance(session, write)
-    lot = await session.get(PointsLot, (write.store_id, lot_id), populate_existing=True)
+    balance = await lock_balance(session, scope, write)
+    lot = await session.get(PointsLot, (scope.store_id, lot_id), populate_existing=True)
     if lot is None:
         return False
     changed = False
@@ -213,8 +221,8 @@ async def settle_lot(session: AsyncSession, write: Write, lot_id: uuid.UUID, now
         lot.status = "active"
         balance.locked -= lot.remaining
         balance.available += lot.remaining
-        session.add(_entry(write, "unlock", ZERO, balance))
-        session.add(_event(write, "points.unlock"))
+        session.add(_entry(scope, write, "unlock", ZERO, balance))
+        session.add(_event(scope, write, "points.unlock"))
         changed = True
     if lot.status != "expired" and lot.expires_at is not None and lot.expires_at <= now:
         left = lot.remaining
@@ -226,8 +234,8 @@ async def settle_lot(session: AsyncSession, write: Write, lot_id: uuid.UUID, now
         lot.remaining = ZERO
         lot.status = "expired"
         if left > ZERO:
-            session.add(_entry(write, "expire", -left, balance))
-            session.add(_event(write, "points.expire"))
+            session.add(_entry(scope, write, "expire", -left, balance))
+            session.add(_event(scope, write, "points.expire"))
         changed = True
     if changed:
         balance.updated_at = now
@@ -235,8 +243,10 @@ async def settle_lot(session: AsyncSession, write: Write, lot_id: uuid.UUID, now
     return changed
 
 
-def due_lots(now: datetime, limit: int) -> Select[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]:
-    """Lots whose unlock time has passed or that expire with points left, any store."""
+def due_lots(
+    scope: StoreScope, now: datetime, limit: int
+) -> Select[uuid.UUID, uuid.UUID, uuid.UUID]:
+    """The store's lots whose unlock time has passed or that expire with points left."""
     unlocking = and_(PointsLot.status == "locked", PointsLot.unlock_at <= now)
     expiring = and_(
         PointsLot.status.in_(("locked", "active")),
@@ -244,7 +254,7 @@ def due_lots(now: datetime, limit: int) -> Select[uuid.UUID, uuid.UUID, uuid.UUI
         PointsLot.remaining > 0,
     )
     return (
-        select(PointsLot.store_id, PointsLot.id, PointsLot.customer_id, PointsLot.wallet_id)
-        .where(unlocking | expiring)
+        select(PointsLot.id, PointsLot.customer_id, PointsLot.wallet_id)
+        .where(PointsLot.store_id == scope.store_id, unlocking | expiring)
         .limit(limit)
     )

@@ -12,7 +12,8 @@ from clientbook.customers.service import get_customer
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.integrity import UniqueRule, unique_violations
-from clientbook.loyalty import ledger
+from clientbook.loyalty import ledger, tiers
+from clientbook.loyalty.standing import Standing, standing
 from clientbook.loyalty.status import WalletStatus, wallet_statuses
 from clientbook.loyalty.wallets import wallet_by_code
 from clientbook.models import PointsBalance, PointsEntry, Wallet
@@ -76,10 +77,8 @@ async def write_points(
     await get_customer(session, scope, customer_id)
     wallet = await wallet_by_code(session, scope, change.wallet)
     write = ledger.Write(
-        scope.store_id,
         customer_id,
         wallet,
-        actor=scope.user_id,
         source=change.source or "api",
         reason=change.reason,
         key=key,
@@ -88,22 +87,30 @@ async def write_points(
         if change.type == "earn":
             entry = await ledger.earn(
                 session,
+                scope,
                 write,
                 change.amount,
                 unlock_at=change.unlock_at,
                 expires_at=change.expires_at,
             )
         elif change.type == "spend":
-            entry = await ledger.spend(session, write, change.amount)
+            entry = await ledger.spend(session, scope, write, change.amount)
         else:
-            entry = await ledger.adjust(session, write, change.amount)
-    balance = await ledger.lock_balance(session, write)
+            entry = await ledger.adjust(session, scope, write, change.amount)
+    balance = await ledger.lock_balance(session, scope, write)
+    await tiers.recalculate(session, scope, customer_id, utcnow())
     return Written(entry, wallet, balance)
 
 
 async def loyalty_status(
     session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID
-) -> list[WalletStatus]:
+) -> tuple[list[WalletStatus], Standing]:
     await get_customer(session, scope, customer_id)
-    await wallet_by_code(session, scope, "points")  # old stores get their default wallet
-    return await wallet_statuses(session, scope.store_id, customer_id, utcnow())
+    now = utcnow()
+    wallets = await wallet_statuses(session, scope, customer_id, now)
+    return wallets, await standing(session, scope, customer_id, now)
+
+
+async def check_customer(session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID) -> None:
+    """404 unless a live customer of this store."""
+    await get_customer(session, scope, customer_id)

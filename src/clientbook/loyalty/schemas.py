@@ -6,7 +6,7 @@ Points are decimals with two places, answered as strings (``"50.00"``) like mone
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -60,11 +60,64 @@ class WalletStatusOut(ResponseBody):
     expiring: list[ExpiringOut]
 
 
+class TierCreate(RequestBody):
+    name: str = Field(min_length=1, max_length=100)
+    reward_percent: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
+    condition_value: Decimal = Field(ge=0, le=10**12, max_digits=14, decimal_places=2)
+    active: bool = True
+    description: str | None = Field(None, max_length=1000)
+    perks: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+
+
+class TierOut(ResponseBody):
+    id: uuid.UUID
+    name: str
+    reward_percent: Decimal
+    condition_value: Decimal
+    active: bool
+    description: str | None
+    perks: list[str]
+    created_at: datetime
+
+
+class TierStatusOut(ResponseBody):
+    mode: Literal["points", "purchases"]
+    value: Decimal = Field(description="Points earned in the window, or purchase amount")
+    manual: bool
+    points_required_to_keep: Decimal | None
+    days_until_review: int | None
+
+
+class NextTierOut(TierOut):
+    needed: Decimal = Field(description="Points (or amount) still needed to reach it")
+
+
 class LoyaltyOut(ResponseBody):
     customer_id: uuid.UUID
     wallets: list[WalletStatusOut]
-    tier: dict[str, object] | None = None
-    next_tier: dict[str, object] | None = None
+    tier: TierOut | None
+    next_tier: NextTierOut | None
+    tier_status: TierStatusOut
+
+
+class ProgrammeIn(RequestBody):
+    tier_mode: Literal["points", "purchases"] = "points"
+    window_days: int | None = Field(None, ge=1, le=36_500)
+    downgrade_mode: Literal["automatic", "never", "periodic"] = "automatic"
+    downgrade_days: int | None = Field(None, ge=1, le=36_500)
+
+
+class ProgrammeOut(ResponseBody):
+    tier_mode: str
+    window_days: int | None
+    downgrade_mode: str
+    downgrade_days: int | None
+
+
+class ManualTier(RequestBody):
+    tier_id: uuid.UUID | None = Field(description="The floor; null removes it")
 
 
 class WalletCreate(RequestBody):

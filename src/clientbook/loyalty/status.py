@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.models import PointsBalance, PointsLot, Wallet
 from clientbook.models.loyalty import ZERO
+from clientbook.stores.scope import StoreScope
 
 
 @dataclass
@@ -26,7 +27,7 @@ class WalletStatus:
 
 
 async def wallet_statuses(
-    session: AsyncSession, store_id: uuid.UUID, customer_id: uuid.UUID, now: datetime
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, now: datetime
 ) -> list[WalletStatus]:
     """Every wallet of the store, with this customer's figures (zeros where none)."""
     rows = await session.execute(
@@ -37,7 +38,7 @@ async def wallet_statuses(
             & (PointsBalance.wallet_id == Wallet.id)
             & (PointsBalance.customer_id == customer_id),
         )
-        .where(Wallet.store_id == store_id)
+        .where(Wallet.store_id == scope.store_id)
         .order_by(Wallet.code)
     )
     found: dict[uuid.UUID, WalletStatus] = {}
@@ -51,13 +52,13 @@ async def wallet_statuses(
                 balance.expired,
             )
         found[wallet.id] = status
-    await _add_expiring(session, store_id, customer_id, now, found)
+    await _add_expiring(session, scope, customer_id, now, found)
     return list(found.values())
 
 
 async def _add_expiring(
     session: AsyncSession,
-    store_id: uuid.UUID,
+    scope: StoreScope,
     customer_id: uuid.UUID,
     now: datetime,
     found: dict[uuid.UUID, WalletStatus],
@@ -67,7 +68,7 @@ async def _add_expiring(
     lots = await session.execute(
         select(PointsLot.wallet_id, PointsLot.expires_at, PointsLot.remaining)
         .where(
-            PointsLot.store_id == store_id,
+            PointsLot.store_id == scope.store_id,
             PointsLot.customer_id == customer_id,
             PointsLot.status.in_(("locked", "active")),
             PointsLot.expires_at.is_not(None),

@@ -10,11 +10,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from clientbook.kit.db import Database, utcnow
-from clientbook.loyalty import ledger
-from clientbook.models import Wallet
+from clientbook.loyalty import ledger, tiers
+from clientbook.loyalty.wallets import wallet_by_id
+from clientbook.models import Store
+from clientbook.stores.scope import StoreScope, job_scope
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +31,30 @@ class TickResult:
 
 
 async def run_tick(database: Database, now: datetime | None = None) -> TickResult:
-    """Settle every lot due at ``now``, each in a short transaction of its own."""
+    """Settle every lot due at ``now``, store by store, each in a short transaction."""
     now = now or utcnow()
     result = TickResult()
+    async with database.reading() as session:
+        stores = list(await session.scalars(select(Store).order_by(Store.id)))
+    for store in stores:
+        result.settled += await _settle_store(database, job_scope(store), now)
+    return result
+
+
+async def _settle_store(database: Database, scope: StoreScope, now: datetime) -> int:
+    settled = 0
     while True:
-        async with database.transaction() as session:
-            due = (await session.execute(ledger.due_lots(now, BATCH))).all()
-        for store_id, lot_id, customer_id, wallet_id in due:
+        async with database.reading() as session:
+            due = (await session.execute(ledger.due_lots(scope, now, BATCH))).all()
+        for lot_id, customer_id, wallet_id in due:
             async with database.transaction() as session:
-                wallet = await session.get_one(Wallet, (store_id, wallet_id))
-                write = ledger.Write(store_id, customer_id, wallet, source="schedule")
-                if await ledger.settle_lot(session, write, lot_id, now):
-                    result.settled += 1
+                wallet = await wallet_by_id(session, scope, wallet_id)
+                write = ledger.Write(customer_id, wallet, source="schedule")
+                if await ledger.settle_lot(session, scope, write, lot_id, now):
+                    settled += 1
+                    await tiers.recalculate(session, scope, customer_id, now)
         if len(due) < BATCH:
-            return result
+            return settled
 
 
 async def tick_once_alone(database: Database) -> TickResult | None:

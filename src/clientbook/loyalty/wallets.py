@@ -38,10 +38,6 @@ async def ensure_default_wallet(session: AsyncSession, store_id: uuid.UUID) -> N
 
 async def wallet_by_code(session: AsyncSession, scope: StoreScope, code: str) -> Wallet:
     wallet = await _find(session, scope, code)
-    if wallet is None and code == DEFAULT_CODE:
-        # Stores made before wallets existed, or straight in the database, get it on demand.
-        await ensure_default_wallet(session, scope.store_id)
-        wallet = await _find(session, scope, code)
     if wallet is None:
         raise ValidationFailed.field("wallet", f"this store has no wallet {code!r}")
     return wallet

@@ -6,10 +6,13 @@ from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
 from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
 from clientbook.models.loyalty import (
+    Member,
     PointsAllocation,
     PointsBalance,
     PointsEntry,
     PointsLot,
+    Programme,
+    Tier,
     Wallet,
 )
 from clientbook.models.records import CustomerFile, Prescription
@@ -28,6 +31,7 @@ __all__ = [
     "IdempotencyRecord",
     "Invitation",
     "LoginAttempt",
+    "Member",
     "Membership",
     "PointsAllocation",
     "PointsBalance",
@@ -35,8 +39,10 @@ __all__ = [
     "PointsLot",
     "Prescription",
     "PriceList",
+    "Programme",
     "RefreshToken",
     "Store",
+    "Tier",
     "User",
     "Wallet",
 ]

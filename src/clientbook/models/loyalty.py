@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
@@ -22,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clientbook.kit.db import Base, UTCDateTime
-from clientbook.models.types import CreatedAt
+from clientbook.models.types import CreatedAt, JSONType
 
 Points = Numeric(18, 2)
 ZERO = Decimal("0.00")
@@ -144,8 +145,8 @@ class PointsLot(Base):
             "status",
             "expires_at",
         ),
-        Index("ix_loyalty_lots_status_expires_at", "status", "expires_at"),
-        Index("ix_loyalty_lots_status_unlock_at", "status", "unlock_at"),
+        Index("ix_loyalty_lots_store_id_status_expires_at", "store_id", "status", "expires_at"),
+        Index("ix_loyalty_lots_store_id_status_unlock_at", "store_id", "status", "unlock_at"),
     )
 
     store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -179,3 +180,63 @@ class PointsAllocation(Base):
     entry_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     amount: Mapped[Decimal] = mapped_column(Points)
+
+
+class Tier(Base):
+    """A level: reached at ``condition_value`` (points earned, or purchase amount)."""
+
+    __tablename__ = "loyalty_tiers"
+    __table_args__ = (UniqueConstraint("store_id", "name"),)
+
+    store_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(100))
+    reward_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    condition_value: Mapped[Decimal] = mapped_column(Points)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str | None] = mapped_column(String(1000))
+    perks: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[CreatedAt]
+
+
+class Programme(Base):
+    """A store's tier rules. ``tier_mode``: points (earned in the ``points`` wallet within
+    ``window_days``, or ever) or purchases (amount without delivery and exclusions).
+    ``downgrade_mode``: automatic (follows every change), never, or periodic (a lower
+    tier only when the tier is re-evaluated, every ``downgrade_days``)."""
+
+    __tablename__ = "loyalty_programmes"
+
+    store_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True
+    )
+    tier_mode: Mapped[str] = mapped_column(String(16), default="points")
+    window_days: Mapped[int | None] = mapped_column(Integer)
+    downgrade_mode: Mapped[str] = mapped_column(String(16), default="automatic")
+    downgrade_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class Member(Base):
+    """A customer's place in the programme: the tier, a manual floor, when it was last
+    evaluated (periodic downgrades count from there)."""
+
+    __tablename__ = "loyalty_members"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["store_id", "customer_id"], ["customers.store_id", "customers.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["store_id", "tier_id"], ["loyalty_tiers.store_id", "loyalty_tiers.id"]
+        ),
+        ForeignKeyConstraint(
+            ["store_id", "manual_tier_id"], ["loyalty_tiers.store_id", "loyalty_tiers.id"]
+        ),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    tier_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    manual_tier_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -157,10 +157,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("loyalty_lots", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_loyalty_lots_status_expires_at", ["status", "expires_at"], unique=False
+            "ix_loyalty_lots_store_id_status_expires_at",
+            ["store_id", "status", "expires_at"],
+            unique=False,
         )
         batch_op.create_index(
-            "ix_loyalty_lots_status_unlock_at", ["status", "unlock_at"], unique=False
+            "ix_loyalty_lots_store_id_status_unlock_at",
+            ["store_id", "status", "unlock_at"],
+            unique=False,
         )
         batch_op.create_index(
             "ix_loyalty_lots_store_id_customer_id_wallet_id_status",
@@ -190,7 +194,12 @@ def upgrade() -> None:
             "store_id", "entry_id", "lot_id", name=op.f("pk_loyalty_allocations")
         ),
     )
-    stores = op.get_bind().execute(sa.text("SELECT id FROM stores")).scalars().all()
+    stores = (
+        op.get_bind()
+        .execute(sa.select(sa.table("stores", sa.column("id", sa.Uuid())).c.id))
+        .scalars()
+        .all()
+    )
     now = datetime.now(UTC)
     rows = [
         {
@@ -210,8 +219,8 @@ def downgrade() -> None:
     op.drop_table("loyalty_allocations")
     with op.batch_alter_table("loyalty_lots", schema=None) as batch_op:
         batch_op.drop_index("ix_loyalty_lots_store_id_customer_id_wallet_id_status")
-        batch_op.drop_index("ix_loyalty_lots_status_unlock_at")
-        batch_op.drop_index("ix_loyalty_lots_status_expires_at")
+        batch_op.drop_index("ix_loyalty_lots_store_id_status_unlock_at")
+        batch_op.drop_index("ix_loyalty_lots_store_id_status_expires_at")
 
     op.drop_table("loyalty_lots")
     with op.batch_alter_table("loyalty_entries", schema=None) as batch_op:
