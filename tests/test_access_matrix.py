@@ -29,6 +29,7 @@ from clientbook.models import (
     CustomerEvent,
     CustomerFile,
     CustomerGroup,
+    EarningRule,
     GroupMember,
     Invitation,
     Member,
@@ -37,6 +38,7 @@ from clientbook.models import (
     Prescription,
     PriceList,
     Programme,
+    Purchase,
     Store,
     Tier,
     User,
@@ -65,6 +67,7 @@ class World:
     intruder: StoreCtx
     intruder_customer_id: uuid.UUID
     tier_id: uuid.UUID
+    purchase_id: uuid.UUID
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -301,6 +304,47 @@ ENDPOINTS = [
         200,
         lambda w: {"tier_id": str(w.tier_id)},
     ),
+    Endpoint(
+        "purchases.create",
+        "POST",
+        "/purchases",
+        Role.seller,
+        201,
+        lambda w: {
+            "customer_id": str(w.customer_id),
+            "number": "NEW-1",
+            "status": "completed",
+            "total": "84.97",
+            "currency": "USD",
+            "purchased_at": "2026-11-20T10:00:00Z",
+        },
+    ),
+    Endpoint("purchases.get", "GET", "/purchases/{purchase}", Role.seller, 200),
+    Endpoint(
+        "purchases.status",
+        "PUT",
+        "/purchases/{purchase}/status",
+        Role.seller,
+        200,
+        lambda w: {"status": "cancelled"},
+    ),
+    Endpoint(
+        "purchases.return",
+        "POST",
+        "/purchases/{purchase}/returns",
+        Role.seller,
+        200,
+        lambda w: {"amount": "1.00"},
+    ),
+    Endpoint("rules.list", "GET", "/earning-rules", Role.seller, 200),
+    Endpoint(
+        "rules.create",
+        "POST",
+        "/earning-rules",
+        Role.admin,
+        201,
+        lambda w: {"name": "Double", "points_per_unit": "2"},
+    ),
 ]
 
 CHECKS = ["anonymous", "other_store", "other_store_own_path", "seller_needs_admin", "min_role"]
@@ -332,6 +376,7 @@ def _openapi_path(endpoint: Endpoint) -> str:
         group="{group_id}",
         file="{file_id}",
         prescription="{prescription_id}",
+        purchase="{purchase_id}",
     )
     return "/v1/stores/{store}" + path
 
@@ -416,6 +461,20 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
             headers=owner,
         )
     )
+    purchase = _made(
+        await client.post(
+            f"{ctx.base}/purchases",
+            json={
+                "customer_id": str(customer.id),
+                "number": "OLD-1",
+                "status": "completed",
+                "total": "10.00",
+                "currency": "USD",
+                "purchased_at": "2026-11-20T10:00:00Z",
+            },
+            headers=owner,
+        )
+    )
     intruder = await factory.store(country="PL")
     intruder_customer = await factory.customer(intruder)
     return World(
@@ -433,6 +492,7 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         intruder=intruder,
         intruder_customer_id=intruder_customer.id,
         tier_id=uuid.UUID(tier["id"]),
+        purchase_id=uuid.UUID(purchase["id"]),
     )
 
 
@@ -539,6 +599,13 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
                 (Programme, select(Programme.tier_mode, Programme.downgrade_mode)),
                 (Member, select(Member.customer_id, Member.tier_id, Member.manual_tier_id)),
                 (PointsBalance, select(PointsBalance.customer_id, PointsBalance.available)),
+                (
+                    Purchase,
+                    select(Purchase.number, Purchase.status, Purchase.returned_amount).order_by(
+                        Purchase.number
+                    ),
+                ),
+                (EarningRule, select(EarningRule.name, EarningRule.points_per_unit)),
             )
         ]
         new_users = await session.scalar(
@@ -578,6 +645,7 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         group=world.group_id,
         file=world.file_id,
         prescription=world.prescription_id,
+        purchase=world.purchase_id,
     )
 
 

@@ -22,6 +22,7 @@ from clientbook.kit.middleware import BodyLimit, RequestContext, UntrustedInput
 from clientbook.kit.proxies import TrustedProxies
 from clientbook.kit.storage import storage_from_url
 from clientbook.loyalty.endpoints import router as loyalty_router
+from clientbook.loyalty.purchase_endpoints import router as purchases_router
 from clientbook.loyalty.tick import run_forever
 from clientbook.loyalty.tier_endpoints import router as tiers_router
 from clientbook.ops.endpoints import router as ops_router
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         groups_router,
         loyalty_router,
         tiers_router,
+        purchases_router,
         files_router,
         optics_router,
         joptic_router,

@@ -6,7 +6,7 @@ spending takes the active lots that expire first and records how much of each it
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -143,6 +143,33 @@ async def earn(
         )
     )
     session.add(_event(scope, write, f"points.{kind}"))
+    await session.flush()
+    if balance.owed > ZERO and balance.available > ZERO:
+        await _pay_owed(session, scope, write, balance)
+    return entry
+
+
+async def _pay_owed(
+    session: AsyncSession, scope: StoreScope, write: Write, balance: PointsBalance
+) -> None:
+    """Usable points go first to what a return could not take back."""
+    paid = min(balance.owed, balance.available)
+    await spend(
+        session, scope, replace(write, key=None, reason="owed by a return"), paid, kind="reverse"
+    )
+    balance.owed -= paid
+    await session.flush()
+
+
+async def reverse(
+    session: AsyncSession, scope: StoreScope, write: Write, amount: Decimal
+) -> PointsEntry:
+    """Take back points a return cancels: what the usable balance holds now, and the
+    rest is owed (never below zero), paid off by later earnings."""
+    balance = await lock_balance(session, scope, write)
+    taken = min(amount, balance.available)
+    entry = await spend(session, scope, write, taken, kind="reverse")
+    balance.owed += amount - taken
     await session.flush()
     return entry
 

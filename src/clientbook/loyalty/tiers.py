@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.audit import service as audit
 from clientbook.kit.errors import NotFound
 from clientbook.kit.integrity import UniqueRule, insert_new, unique_violations
-from clientbook.models import Member, PointsEntry, Programme, Tier, Wallet
+from clientbook.models import Member, PointsEntry, Programme, PurchaseStats, Tier, Wallet
 from clientbook.models.loyalty import ZERO
 from clientbook.stores.scope import Role, StoreScope
 
@@ -111,9 +111,11 @@ async def tier_value(
     rules: Programme,
     now: datetime,
 ) -> Decimal:
-    """What the tiers' conditions are compared with (purchase mode: see purchases)."""
-    if rules.tier_mode != "points":
-        return ZERO
+    """What the tiers' conditions are compared with: points earned, or the amount of
+    completed purchases without delivery costs and excluded amounts."""
+    if rules.tier_mode == "purchases":
+        stats = await session.get(PurchaseStats, (scope.store_id, customer_id))
+        return stats.eligible_total if stats else ZERO
     conditions = [
         PointsEntry.store_id == scope.store_id,
         PointsEntry.customer_id == customer_id,

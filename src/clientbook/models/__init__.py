@@ -6,12 +6,15 @@ from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
 from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
 from clientbook.models.loyalty import (
+    EarningRule,
     Member,
     PointsAllocation,
     PointsBalance,
     PointsEntry,
     PointsLot,
     Programme,
+    Purchase,
+    PurchaseStats,
     Tier,
     Wallet,
 )
@@ -27,6 +30,7 @@ __all__ = [
     "CustomerEvent",
     "CustomerFile",
     "CustomerGroup",
+    "EarningRule",
     "GroupMember",
     "IdempotencyRecord",
     "Invitation",
@@ -40,6 +44,8 @@ __all__ = [
     "Prescription",
     "PriceList",
     "Programme",
+    "Purchase",
+    "PurchaseStats",
     "RefreshToken",
     "Store",
     "Tier",

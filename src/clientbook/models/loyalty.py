@@ -78,6 +78,9 @@ class PointsBalance(Base):
     earned: Mapped[Decimal] = mapped_column(Points, default=ZERO)
     used: Mapped[Decimal] = mapped_column(Points, default=ZERO)
     expired: Mapped[Decimal] = mapped_column(Points, default=ZERO)
+    # Points a return should have taken back but the balance no longer held; later
+    # earnings pay it off first.
+    owed: Mapped[Decimal] = mapped_column(Points, default=ZERO)
     updated_at: Mapped[CreatedAt]
 
 
@@ -240,3 +243,96 @@ class Member(Base):
     tier_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     manual_tier_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+Money = Numeric(14, 2)
+
+
+class EarningRule(Base):
+    """Points per currency unit of a purchase's eligible amount (total without delivery
+    and excluded amounts), into one wallet, from a minimum order; ``multipliers`` by tier
+    id (``{"<tier id>": "2"}``)."""
+
+    __tablename__ = "loyalty_earning_rules"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["store_id", "wallet_id"],
+            ["loyalty_wallets.store_id", "loyalty_wallets.id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(100))
+    wallet_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    points_per_unit: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    minimum_order: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    multipliers: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[CreatedAt]
+
+
+class Purchase(Base):
+    """An order the store's back-end recorded; ``points_earned`` is what its completion
+    gave (all rules together), ``returned_amount`` what came back."""
+
+    __tablename__ = "loyalty_purchases"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["store_id", "customer_id"], ["customers.store_id", "customers.id"], ondelete="CASCADE"
+        ),
+        UniqueConstraint("store_id", "number"),
+        Index(
+            "ix_loyalty_purchases_store_id_customer_id_purchased_at",
+            "store_id",
+            "customer_id",
+            "purchased_at",
+        ),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    number: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    purchased_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal] = mapped_column(Money)
+    delivery_costs: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    excluded_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    item_count: Mapped[int | None] = mapped_column(Integer)
+    pos_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    shipping_status: Mapped[str | None] = mapped_column(String(32))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    points_earned: Mapped[Decimal] = mapped_column(Points, default=ZERO)
+    points_reversed: Mapped[Decimal] = mapped_column(Points, default=ZERO)
+    returned_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    created_at: Mapped[CreatedAt]
+
+
+class PurchaseStats(Base):
+    """A customer's completed purchases, kept on every write so list filters and sorts
+    are index reads: count, totals (returns taken off), average, last purchase."""
+
+    __tablename__ = "loyalty_purchase_stats"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["store_id", "customer_id"], ["customers.store_id", "customers.id"], ondelete="CASCADE"
+        ),
+        Index("ix_loyalty_purchase_stats_store_id_total", "store_id", "total"),
+        Index("ix_loyalty_purchase_stats_store_id_average", "store_id", "average"),
+        Index("ix_loyalty_purchase_stats_store_id_count", "store_id", "count"),
+        Index("ix_loyalty_purchase_stats_store_id_last_at", "store_id", "last_at"),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    total_without_delivery: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    eligible_total: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    average: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

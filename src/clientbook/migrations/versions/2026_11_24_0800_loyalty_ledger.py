@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("earned", sa.Numeric(precision=18, scale=2), nullable=False),
         sa.Column("used", sa.Numeric(precision=18, scale=2), nullable=False),
         sa.Column("expired", sa.Numeric(precision=18, scale=2), nullable=False),
+        sa.Column("owed", sa.Numeric(precision=18, scale=2), nullable=False),
         sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "available >= 0", name=op.f("ck_loyalty_balances_available_not_negative")
