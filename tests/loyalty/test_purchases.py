@@ -178,3 +178,36 @@ async def test_bad_purchases_name_the_field(client: httpx.AsyncClient, factory: 
         headers=ctx.admin.headers,
     )
     assert error_fields(assert_problem(response, 422)) == {"multipliers"}
+
+
+async def test_the_customer_list_filters_on_purchase_stats(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    big, small, none = [await factory.customer(ctx) for _ in range(3)]
+    for total in ("100.00", "300.00"):
+        await _buy(client, ctx, big.id, total=total, purchased_at="2020-01-01T00:00:00Z")
+    await _buy(client, ctx, small.id, total="20.00")
+
+    async def ids(**params: Any) -> set[str]:
+        response = await client.get(
+            f"{ctx.base}/customers", params=params, headers=ctx.seller.headers
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["pagination"]["total"] == len(response.json()["data"])
+        return {c["id"] for c in response.json()["data"]}
+
+    everyone = await ids()
+    assert await ids(transactions_amount_from="50") == {str(big.id)}
+    assert await ids(transactions_amount_to="20", transactions_count_from=1) == {str(small.id)}
+    assert await ids(average_transaction_amount_from="150") == {str(big.id)}
+    assert await ids(transactions_count_from=2, transactions_count_to=2) == {str(big.id)}
+    assert await ids(transactions_count_to=0) == everyone - {str(big.id), str(small.id)}
+    assert str(none.id) in await ids(transactions_count_to=0)
+    assert await ids(days_from_last_transaction_to=30) == {str(small.id)}
+    response = await client.get(
+        f"{ctx.base}/customers",
+        params={"transactions_amount_from": "-1"},
+        headers=ctx.seller.headers,
+    )
+    assert error_fields(assert_problem(response, 422)) == {"transactions_amount_from"}
