@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from clientbook.kit.db import Database
-from clientbook.loyalty.tick import run_tick
+from clientbook.loyalty.tick import TICK_LOCK, run_tick, tick_once_alone
 from clientbook.models import PointsEntry, PointsLot, Wallet
 from tests.factories import Factory
 from tests.loyalty.helpers import assert_reconciled, status, wallet_of, write
@@ -319,3 +319,18 @@ async def test_a_store_made_through_the_api_has_the_points_wallet(
             )
         ).all()
     assert codes == ["points"]
+
+
+async def test_the_tick_runs_once_at_a_time_and_releases_its_lock(
+    factory: Factory, database: Database
+) -> None:
+    if database.dialect != "postgresql":
+        assert await tick_once_alone(database) is not None
+        return
+    async with database.engine.connect() as holder:
+        await holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": TICK_LOCK})
+        assert await tick_once_alone(database) is None  # another worker is running it
+        await holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": TICK_LOCK})
+        await holder.commit()
+    assert await tick_once_alone(database) is not None
+    assert await tick_once_alone(database) is not None  # the lock was released

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clientbook.kit.db import Database, utcnow
 from clientbook.loyalty import ledger, tiers
@@ -69,8 +71,17 @@ async def tick_once_alone(database: Database) -> TickResult | None:
         try:
             return await run_tick(database)
         finally:
-            await connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": TICK_LOCK})
-            await connection.commit()
+            await _unlock(connection)
+
+
+async def _unlock(connection: AsyncConnection) -> None:
+    """Release the tick's lock; if the connection is broken, drop it instead (a
+    session-level advisory lock ends with its session)."""
+    try:
+        await connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": TICK_LOCK})
+        await connection.commit()
+    except DBAPIError:
+        await connection.invalidate()
 
 
 async def run_forever(database: Database, every_seconds: float) -> None:
