@@ -10,6 +10,7 @@ from clientbook.accounts.passwords import hash_password
 from clientbook.customers import service as customers
 from clientbook.customers.schemas import CustomerCreate
 from clientbook.kit.db import Database
+from clientbook.loyalty.wallets import ensure_default_wallet
 from clientbook.models import Customer, Membership, Store, User
 from clientbook.settings import Settings
 from clientbook.stores.scope import Role, member_scope
@@ -82,6 +83,7 @@ class Factory:
             await session.flush()
             for staff, role in ((owner, Role.owner), (admin, Role.admin), (seller, Role.seller)):
                 session.add(Membership(store_id=store.id, user_id=staff.user.id, role=role))
+            await ensure_default_wallet(session, store.id)  # as stores.service does
         staff = {Role.owner: owner, Role.admin: admin, Role.seller: seller}
         return StoreCtx(store, owner, admin, seller, staff)
 

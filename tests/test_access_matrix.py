@@ -34,14 +34,21 @@ from clientbook.models import (
     CustomerEvent,
     CustomerFile,
     CustomerGroup,
+    EarningRule,
     GroupMember,
     Invitation,
+    Member,
     Membership,
     MessageTemplate,
+    PointsBalance,
     Prescription,
     PriceList,
+    Programme,
+    Purchase,
     Store,
+    Tier,
     User,
+    Wallet,
 )
 from clientbook.stores.scope import Role
 from tests.api_keys.keys import bearer, make_key
@@ -68,6 +75,8 @@ class World:
     intruder_customer_id: uuid.UUID
     api_key_id: uuid.UUID  # the target store's "spare" key, to revoke
     keys: dict[str, str]  # admin, seller (the target's), revoked, intruder (an admin key)
+    tier_id: uuid.UUID
+    purchase_id: uuid.UUID
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -291,6 +300,91 @@ ENDPOINTS = [
         204,
         openapi="/message-templates/{template}/{channel}/{language}",
     ),
+    Endpoint("wallets.list", "GET", "/wallets", Role.seller, 200),
+    Endpoint(
+        "wallets.create",
+        "POST",
+        "/wallets",
+        Role.admin,
+        201,
+        lambda w: {"code": "tokens", "name": "Tokens"},
+    ),
+    Endpoint(
+        "points.write",
+        "POST",
+        "/customers/{customer}/points",
+        Role.seller,
+        201,
+        lambda w: {"type": "earn", "amount": 5},
+    ),
+    Endpoint("loyalty.get", "GET", "/customers/{customer}/loyalty", Role.seller, 200),
+    Endpoint("tiers.list", "GET", "/tiers", Role.seller, 200),
+    Endpoint(
+        "tiers.create",
+        "POST",
+        "/tiers",
+        Role.admin,
+        201,
+        lambda w: {"name": "Gold", "reward_percent": "15.00", "condition_value": 20},
+    ),
+    Endpoint("programme.get", "GET", "/loyalty-programme", Role.seller, 200),
+    Endpoint(
+        "programme.put",
+        "PUT",
+        "/loyalty-programme",
+        Role.admin,
+        200,
+        lambda w: {"downgrade_mode": "never"},
+    ),
+    Endpoint(
+        "customers.tier",
+        "PUT",
+        "/customers/{customer}/tier",
+        Role.admin,
+        200,
+        lambda w: {"tier_id": str(w.tier_id)},
+    ),
+    Endpoint(
+        "purchases.create",
+        "POST",
+        "/purchases",
+        Role.seller,
+        201,
+        lambda w: {
+            "customer_id": str(w.customer_id),
+            "number": "NEW-1",
+            "status": "completed",
+            "total": "84.97",
+            "currency": "USD",
+            "purchased_at": "2026-11-20T10:00:00Z",
+        },
+    ),
+    Endpoint("purchases.get", "GET", "/purchases/{purchase}", Role.seller, 200),
+    Endpoint(
+        "purchases.status",
+        "PUT",
+        "/purchases/{purchase}/status",
+        Role.seller,
+        200,
+        lambda w: {"status": "cancelled"},
+    ),
+    Endpoint(
+        "purchases.return",
+        "POST",
+        "/purchases/{purchase}/returns",
+        Role.seller,
+        200,
+        lambda w: {"amount": "1.00"},
+    ),
+    Endpoint("rules.list", "GET", "/earning-rules", Role.seller, 200),
+    Endpoint(
+        "rules.create",
+        "POST",
+        "/earning-rules",
+        Role.admin,
+        201,
+        lambda w: {"name": "Double", "points_per_unit": "2"},
+    ),
 ]
 
 CHECKS = [
@@ -335,6 +429,7 @@ def _openapi_path(endpoint: Endpoint) -> str:
         file="{file_id}",
         prescription="{prescription_id}",
         api_key="{key_id}",
+        purchase="{purchase_id}",
     )
     return "/v1/stores/{store}" + path
 
@@ -418,6 +513,27 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
             headers=owner,
         )
     )
+    tier = _made(
+        await client.post(
+            f"{ctx.base}/tiers",
+            json={"name": "Silver", "reward_percent": "5.00", "condition_value": 100},
+            headers=owner,
+        )
+    )
+    purchase = _made(
+        await client.post(
+            f"{ctx.base}/purchases",
+            json={
+                "customer_id": str(customer.id),
+                "number": "OLD-1",
+                "status": "completed",
+                "total": "10.00",
+                "currency": "USD",
+                "purchased_at": "2026-11-20T10:00:00Z",
+            },
+            headers=owner,
+        )
+    )
     intruder = await factory.store(country="PL")
     intruder_customer = await factory.customer(intruder)
     keys = {
@@ -453,6 +569,8 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         intruder_customer_id=intruder_customer.id,
         api_key_id=uuid.UUID(spare["id"]),
         keys=keys,
+        tier_id=uuid.UUID(tier["id"]),
+        purchase_id=uuid.UUID(purchase["id"]),
     )
 
 
@@ -566,6 +684,23 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             .where(ApiKey.store_id == store_id)
             .order_by(ApiKey.id)
         )
+        loyalty = [
+            (await session.execute(statement.where(model.store_id == store_id))).all()
+            for model, statement in (
+                (Wallet, select(Wallet.code, Wallet.name).order_by(Wallet.code)),
+                (Tier, select(Tier.name, Tier.condition_value).order_by(Tier.name)),
+                (Programme, select(Programme.tier_mode, Programme.downgrade_mode)),
+                (Member, select(Member.customer_id, Member.tier_id, Member.manual_tier_id)),
+                (PointsBalance, select(PointsBalance.customer_id, PointsBalance.available)),
+                (
+                    Purchase,
+                    select(Purchase.number, Purchase.status, Purchase.returned_amount).order_by(
+                        Purchase.number
+                    ),
+                ),
+                (EarningRule, select(EarningRule.name, EarningRule.points_per_unit)),
+            )
+        ]
         new_users = await session.scalar(
             select(func.count()).select_from(User).where(User.email_key == new_email)
         )
@@ -582,6 +717,7 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             "prescriptions": prescriptions.all(),
             "events": events,
             "message_templates": templates.all(),
+            "loyalty": loyalty,
             "new_users": new_users,
             "api_keys": api_keys.all(),
         }
@@ -605,6 +741,7 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         file=world.file_id,
         prescription=world.prescription_id,
         api_key=world.api_key_id,
+        purchase=world.purchase_id,
     )
 
 

@@ -1,5 +1,6 @@
 """The ASGI application: every surface over one service layer."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -21,6 +22,10 @@ from clientbook.kit.media import RequireJSON
 from clientbook.kit.middleware import BodyLimit, RequestContext, UntrustedInput
 from clientbook.kit.proxies import TrustedProxies
 from clientbook.kit.storage import storage_from_url
+from clientbook.loyalty.endpoints import router as loyalty_router
+from clientbook.loyalty.purchase_endpoints import router as purchases_router
+from clientbook.loyalty.tick import run_forever
+from clientbook.loyalty.tier_endpoints import router as tiers_router
 from clientbook.messages.endpoints import router as message_templates_router
 from clientbook.messages.wiring import running, sender_from
 from clientbook.ops.endpoints import router as ops_router
@@ -58,10 +63,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Every worker runs a sender; row claims keep them from sending a message twice.
+        # The loyalty tick runs in every worker too; an advisory lock lets one work at a time.
         async with AsyncExitStack() as stack:
             if settings.outbox_sender:
                 await stack.enter_async_context(running(sender))
+            ticker = None
+            if settings.loyalty_tick_seconds:
+                ticker = asyncio.create_task(run_forever(db, settings.loyalty_tick_seconds))
             yield
+            if ticker is not None:
+                ticker.cancel()
         await throttle.close()
         if database is None:
             await db.dispose()
@@ -97,6 +108,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         pricing_router,
         groups_router,
         message_templates_router,
+        loyalty_router,
+        tiers_router,
+        purchases_router,
         files_router,
         optics_router,
         joptic_router,

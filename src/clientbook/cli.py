@@ -23,6 +23,7 @@ from clientbook.api_keys.schemas import ApiKeyCreate, KeyRole
 from clientbook.kit.db import Database
 from clientbook.kit.errors import ClientbookError, field_errors
 from clientbook.kit.migrate import upgrade
+from clientbook.loyalty.tick import run_tick
 from clientbook.messages import operations as outbox_operations
 from clientbook.messages.wiring import sender_from
 from clientbook.settings import Environment, get_settings
@@ -344,6 +345,25 @@ def revoke_api_key(store: str, name: str) -> None:
 
 async def _revoke_named(session: AsyncSession, store: str, name: str) -> None:
     await api_keys.revoke_key_named(session, await operator_scope(session, store), name)
+
+
+loyalty = typer.Typer(help="The loyalty engine's jobs.", no_args_is_help=True)
+app.add_typer(loyalty, name="loyalty")
+
+
+@loyalty.command("tick")
+def loyalty_tick() -> None:
+    """Unlock pending points and expire old ones now, catching up on any missed time
+    (``serve`` also does this every minute)."""
+
+    async def main() -> int:
+        database = Database(get_settings().database_url)
+        try:
+            return (await run_tick(database)).settled
+        finally:
+            await database.dispose()
+
+    typer.echo(f"{asyncio.run(main())} lots settled")
 
 
 def _demo_password(data_dir: Path) -> str:

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(default=15 * 60, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
     invitation_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # How often each ``serve`` worker runs the loyalty tick (one at a time); 0: never.
+    loyalty_tick_seconds: int = Field(default=60, ge=0)
     # Where sign-in attempts are counted: empty means the database.
     redis_url: str = ""
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or CIDRs,

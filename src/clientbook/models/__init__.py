@@ -6,6 +6,19 @@ from clientbook.models.api_keys import ApiKey
 from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
 from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
+from clientbook.models.loyalty import (
+    EarningRule,
+    Member,
+    PointsAllocation,
+    PointsBalance,
+    PointsEntry,
+    PointsLot,
+    Programme,
+    Purchase,
+    PurchaseStats,
+    Tier,
+    Wallet,
+)
 from clientbook.models.messages import MessageTemplate, OutboxMessage
 from clientbook.models.records import CustomerFile, Prescription
 from clientbook.models.stores import Invitation, Membership, Store
@@ -20,16 +33,27 @@ __all__ = [
     "CustomerEvent",
     "CustomerFile",
     "CustomerGroup",
+    "EarningRule",
     "GroupMember",
     "IdempotencyRecord",
     "Invitation",
     "LoginAttempt",
+    "Member",
     "Membership",
     "MessageTemplate",
     "OutboxMessage",
+    "PointsAllocation",
+    "PointsBalance",
+    "PointsEntry",
+    "PointsLot",
     "Prescription",
     "PriceList",
+    "Programme",
+    "Purchase",
+    "PurchaseStats",
     "RefreshToken",
     "Store",
+    "Tier",
     "User",
+    "Wallet",
 ]

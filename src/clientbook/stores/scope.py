@@ -361,3 +361,9 @@ def founding_scope(store: Store) -> StoreScope:
     (``clientbook create-store`` without ``--owner``); its changes are recorded with no
     actor."""
     return StoreScope(store.id, store.code, store.country, None, Role.owner)
+
+
+def job_scope(store: Store) -> StoreScope:
+    """The scope Clientbook's own scheduled jobs (the loyalty tick) act in for one store;
+    their changes are recorded with no actor."""
+    return StoreScope(store.id, store.code, store.country, None, Role.owner)
