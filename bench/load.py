@@ -193,7 +193,7 @@ async def floor(
 # --- scenarios -------------------------------------------------------------------------------
 
 
-def run(duration: int, out_path: Path | None, only: str | None) -> None:
+def run(duration: int, out_path: Path | None, only: str | None, api_key: bool = False) -> None:
     settings = get_settings()
     url = settings.database_url
     if not url.startswith("postgres"):
@@ -208,10 +208,11 @@ def run(duration: int, out_path: Path | None, only: str | None) -> None:
         token = httpx.post(
             f"{BASE}/v1/auth/token", json={"email": BENCH_USER, "password": BENCH_PASSWORD}
         ).json()["access_token"]
+        signer = _api_key(token) if api_key else token
         with tempfile.TemporaryDirectory() as folder:
             ids = Path(folder, "ids.txt")
             ids.write_text("\n".join(samples["ids"]))
-            results = _api_scenarios(duration, token, ids, Path(folder), samples, only)
+            results = _api_scenarios(duration, signer, ids, Path(folder), samples, only)
         rss = worker_rss_mb(server)
     finally:
         server.terminate()
@@ -221,6 +222,18 @@ def run(duration: int, out_path: Path | None, only: str | None) -> None:
     floors = asyncio.run(_floors(url, samples, session, duration, only))
     asyncio.run(_tidy(url))
     write_results(out_path, results, floors, rss, samples["size"], duration)
+
+
+def _api_key(token: str) -> str:
+    """A fresh admin API key of the store, to sign the scenarios with instead of the JWT."""
+    made = httpx.post(
+        f"{BASE}/v1/stores/{STORE}/api-keys",
+        json={"name": f"bench-{uuid.uuid4().hex[:8]}", "role": "admin"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    made.raise_for_status()
+    key: str = made.json()["key"]
+    return key
 
 
 def _api_scenarios(
@@ -580,5 +593,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--only", help="run only the scenarios whose name holds this text; writes no report"
     )
+    parser.add_argument(
+        "--api-key", action="store_true", help="sign requests with an admin API key, not a JWT"
+    )
     arguments = parser.parse_args()
-    run(arguments.duration, None if arguments.only else arguments.out, arguments.only)
+    run(
+        arguments.duration,
+        None if arguments.only else arguments.out,
+        arguments.only,
+        arguments.api_key,
+    )

@@ -14,6 +14,7 @@ from clientbook.customer_accounts.service import CustomerTokens
 from clientbook.customers import service as customers
 from clientbook.customers.schemas import CustomerCreate
 from clientbook.kit.db import Database, utcnow
+from clientbook.loyalty.wallets import ensure_default_wallet
 from clientbook.models import (
     Customer,
     CustomerCredential,
@@ -93,6 +94,7 @@ class Factory:
             await session.flush()
             for staff, role in ((owner, Role.owner), (admin, Role.admin), (seller, Role.seller)):
                 session.add(Membership(store_id=store.id, user_id=staff.user.id, role=role))
+            await ensure_default_wallet(session, store.id)  # as stores.service does
         staff = {Role.owner: owner, Role.admin: admin, Role.seller: seller}
         return StoreCtx(store, owner, admin, seller, staff)
 

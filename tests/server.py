@@ -39,9 +39,14 @@ def assert_statuses(responses: Iterable[httpx.Response], allowed: set[int]) -> l
     return sorted(r.status_code for r in answers)
 
 
-def serve(settings: Settings, data_dir: Path, *, workers: int) -> Iterator[LiveServer]:
+def serve(
+    settings: Settings, data_dir: Path, *, workers: int, env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
     """Run the server while the generator is suspended (``yield from`` in a fixture); at
-    the end, fail when its log holds an unhandled error, so no 500 goes unnoticed."""
+    the end, fail when its log holds an unhandled error, so no 500 goes unnoticed.
+
+    Its outbox sender is off unless ``env`` turns it on: it would send the messages other
+    tests queue and look at."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     log = data_dir / "server.log"
@@ -52,6 +57,11 @@ def serve(settings: Settings, data_dir: Path, *, workers: int) -> Iterator[LiveS
         "CLIENTBOOK_JWT_SECRET": settings.jwt_secret,
         "CLIENTBOOK_DATA_DIR": str(data_dir),
         "CLIENTBOOK_LOG_LEVEL": "WARNING",
+        "CLIENTBOOK_OUTBOX_SENDER": "false",
+        # 5 + 5 overflow per worker: bursts still race on the database, and the suite's
+        # servers and its own pool stay well under PostgreSQL's 100 connections.
+        "CLIENTBOOK_DB_POOL_SIZE": "5",
+        **(env or {}),
     }
     command = [
         str(Path(sys.executable).with_name("clientbook")),

@@ -8,6 +8,9 @@ For each endpoint, with a fresh store each time:
 * a seller where an admin is needed → 403;
 * a signed-in customer of the store (a customer token) → 401: no staff route takes one;
 * the endpoint's minimum role → 2xx;
+* the same with the store's API keys: an intruder store's key → 404, a seller key where
+  an admin is needed → 403, a revoked, unknown or malformed key → 401, and a key of the
+  endpoint's minimum role → 2xx (API keys themselves are managed only by signed-in staff);
 
 and every refusal leaves both stores exactly as they were (while a read changes nothing
 and an allowed write shows in the same snapshot, so the snapshot is known to see it).
@@ -21,10 +24,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from clientbook.kit.db import Database
+from clientbook.api_keys.keys import hash_key, new_key
+from clientbook.kit.db import Database, utcnow
 from clientbook.models import (
+    ApiKey,
     Customer,
     CustomerAddress,
     CustomerCredential,
@@ -32,15 +37,24 @@ from clientbook.models import (
     CustomerFile,
     CustomerGroup,
     CustomerSession,
+    EarningRule,
     GroupMember,
     Invitation,
+    Member,
     Membership,
+    MessageTemplate,
+    PointsBalance,
     Prescription,
     PriceList,
+    Programme,
+    Purchase,
     Store,
+    Tier,
     User,
+    Wallet,
 )
 from clientbook.stores.scope import Role
+from tests.api_keys.keys import bearer, make_key
 from tests.factories import Factory, Staff, StoreCtx
 from tests.files.samples import PDF
 
@@ -63,6 +77,10 @@ class World:
     intruder: StoreCtx
     intruder_customer_id: uuid.UUID
     customer_token: str  # the first customer, signed in as itself
+    api_key_id: uuid.UUID  # the target store's "spare" key, to revoke
+    keys: dict[str, str]  # admin, seller (the target's), revoked, intruder (an admin key)
+    tier_id: uuid.UUID
+    purchase_id: uuid.UUID
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -79,6 +97,8 @@ class Endpoint:
     body: Body = None  # sent as JSON
     files: Files = None  # sent as multipart/form-data
     deleted_customer: bool = False  # the customer is soft-deleted first (for restore)
+    openapi: str | None = None  # the path's template, when ``path`` names no ids
+    by_key: bool = True  # an API key of the minimum role may call it
 
     @property
     def names_ids(self) -> bool:
@@ -87,6 +107,17 @@ class Endpoint:
 
 ENDPOINTS = [
     Endpoint("store.get", "GET", "", Role.seller, 200),
+    Endpoint(
+        "api_keys.create",
+        "POST",
+        "/api-keys",
+        Role.admin,
+        201,
+        lambda w: {"name": f"k-{uuid.uuid4().hex[:8]}", "role": "seller"},
+        by_key=False,
+    ),
+    Endpoint("api_keys.list", "GET", "/api-keys", Role.admin, 200, by_key=False),
+    Endpoint("api_keys.revoke", "DELETE", "/api-keys/{api_key}", Role.admin, 204, by_key=False),
     Endpoint("store.patch", "PATCH", "", Role.admin, 200, lambda w: {"name": "Renamed"}),
     Endpoint("members.list", "GET", "/members", Role.seller, 200),
     Endpoint(
@@ -263,6 +294,109 @@ ENDPOINTS = [
         Role.seller,
         200,
     ),
+    Endpoint("message_templates.list", "GET", "/message-templates", Role.admin, 200),
+    Endpoint(
+        "message_templates.put",
+        "PUT",
+        "/message-templates/test_message/sms/fr",
+        Role.admin,
+        200,
+        lambda w: {"body": "Code {{ code }}"},
+        openapi="/message-templates/{template}/{channel}/{language}",
+    ),
+    Endpoint(
+        "message_templates.delete",
+        "DELETE",
+        "/message-templates/test_message/email/fr",
+        Role.admin,
+        204,
+        openapi="/message-templates/{template}/{channel}/{language}",
+    ),
+    Endpoint("wallets.list", "GET", "/wallets", Role.seller, 200),
+    Endpoint(
+        "wallets.create",
+        "POST",
+        "/wallets",
+        Role.admin,
+        201,
+        lambda w: {"code": "tokens", "name": "Tokens"},
+    ),
+    Endpoint(
+        "points.write",
+        "POST",
+        "/customers/{customer}/points",
+        Role.seller,
+        201,
+        lambda w: {"type": "earn", "amount": 5},
+    ),
+    Endpoint("loyalty.get", "GET", "/customers/{customer}/loyalty", Role.seller, 200),
+    Endpoint("tiers.list", "GET", "/tiers", Role.seller, 200),
+    Endpoint(
+        "tiers.create",
+        "POST",
+        "/tiers",
+        Role.admin,
+        201,
+        lambda w: {"name": "Gold", "reward_percent": "15.00", "condition_value": 20},
+    ),
+    Endpoint("programme.get", "GET", "/loyalty-programme", Role.seller, 200),
+    Endpoint(
+        "programme.put",
+        "PUT",
+        "/loyalty-programme",
+        Role.admin,
+        200,
+        lambda w: {"downgrade_mode": "never"},
+    ),
+    Endpoint(
+        "customers.tier",
+        "PUT",
+        "/customers/{customer}/tier",
+        Role.admin,
+        200,
+        lambda w: {"tier_id": str(w.tier_id)},
+    ),
+    Endpoint(
+        "purchases.create",
+        "POST",
+        "/purchases",
+        Role.seller,
+        201,
+        lambda w: {
+            "customer_id": str(w.customer_id),
+            "number": "NEW-1",
+            "status": "completed",
+            "total": "84.97",
+            "currency": "USD",
+            "purchased_at": "2026-11-20T10:00:00Z",
+        },
+    ),
+    Endpoint("purchases.get", "GET", "/purchases/{purchase}", Role.seller, 200),
+    Endpoint(
+        "purchases.status",
+        "PUT",
+        "/purchases/{purchase}/status",
+        Role.seller,
+        200,
+        lambda w: {"status": "cancelled"},
+    ),
+    Endpoint(
+        "purchases.return",
+        "POST",
+        "/purchases/{purchase}/returns",
+        Role.seller,
+        200,
+        lambda w: {"amount": "1.00"},
+    ),
+    Endpoint("rules.list", "GET", "/earning-rules", Role.seller, 200),
+    Endpoint(
+        "rules.create",
+        "POST",
+        "/earning-rules",
+        Role.admin,
+        201,
+        lambda w: {"name": "Double", "points_per_unit": "2"},
+    ),
 ]
 
 CHECKS = [
@@ -272,6 +406,10 @@ CHECKS = [
     "other_store_own_path",
     "seller_needs_admin",
     "min_role",
+    "bad_key",
+    "other_store_key",
+    "seller_key_needs_admin",
+    "key_min_role",
 ]
 # A customer's own routes: anonymous (sign-in) or a customer token, never staff; their
 # tests are in tests/customer_accounts/.
@@ -288,7 +426,7 @@ CUSTOMER_ROUTES = {
 def _applies(endpoint: Endpoint, check: str) -> bool:
     if check == "other_store_own_path":
         return endpoint.names_ids
-    if check == "seller_needs_admin":
+    if check in ("seller_needs_admin", "seller_key_needs_admin"):
         return endpoint.role is Role.admin
     return True
 
@@ -302,6 +440,8 @@ CASES = [
 
 
 def _openapi_path(endpoint: Endpoint) -> str:
+    if endpoint.openapi is not None:
+        return "/v1/stores/{store}" + endpoint.openapi
     path = endpoint.path.format(
         customer="{customer_id}",
         address="{address_id}",
@@ -311,6 +451,8 @@ def _openapi_path(endpoint: Endpoint) -> str:
         group="{group_id}",
         file="{file_id}",
         prescription="{prescription_id}",
+        api_key="{key_id}",
+        purchase="{purchase_id}",
     )
     return "/v1/stores/{store}" + path
 
@@ -378,6 +520,12 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
             headers=owner,
         )
     )
+    template = await client.put(
+        f"{ctx.base}/message-templates/test_message/email/fr",
+        json={"body": "Subject: Old\nOld"},
+        headers=owner,
+    )
+    assert template.status_code == 200, template.text
     member = await factory.user()
     async with database.transaction() as session:
         session.add(Membership(store_id=ctx.id, user_id=member.user.id, role=Role.seller))
@@ -388,8 +536,46 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
             headers=owner,
         )
     )
+    tier = _made(
+        await client.post(
+            f"{ctx.base}/tiers",
+            json={"name": "Silver", "reward_percent": "5.00", "condition_value": 100},
+            headers=owner,
+        )
+    )
+    purchase = _made(
+        await client.post(
+            f"{ctx.base}/purchases",
+            json={
+                "customer_id": str(customer.id),
+                "number": "OLD-1",
+                "status": "completed",
+                "total": "10.00",
+                "currency": "USD",
+                "purchased_at": "2026-11-20T10:00:00Z",
+            },
+            headers=owner,
+        )
+    )
     intruder = await factory.store(country="PL")
     intruder_customer = await factory.customer(intruder)
+    keys = {
+        "admin": await make_key(client, ctx, "admin"),
+        "seller": await make_key(client, ctx, "seller"),
+        "revoked": await make_key(client, ctx, "admin"),
+        "intruder": await make_key(client, intruder, "admin"),
+    }
+    spare = _made(
+        await client.post(
+            f"{ctx.base}/api-keys", json={"name": "spare", "role": "seller"}, headers=owner
+        )
+    )
+    async with database.transaction() as session:
+        await session.execute(
+            update(ApiKey)
+            .where(ApiKey.token_hash == hash_key(keys["revoked"]))
+            .values(revoked_at=utcnow())
+        )
     customer_token = await factory.customer_token(ctx, customer.id)
     return World(
         ctx=ctx,
@@ -406,6 +592,10 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         intruder=intruder,
         intruder_customer_id=intruder_customer.id,
         customer_token=customer_token,
+        api_key_id=uuid.UUID(spare["id"]),
+        keys=keys,
+        tier_id=uuid.UUID(tier["id"]),
+        purchase_id=uuid.UUID(purchase["id"]),
     )
 
 
@@ -518,6 +708,38 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             .where(CustomerSession.store_id == store_id)
             .order_by(CustomerSession.id)
         )
+        templates = await session.execute(
+            select(
+                MessageTemplate.template,
+                MessageTemplate.channel,
+                MessageTemplate.language,
+                MessageTemplate.body,
+            )
+            .where(MessageTemplate.store_id == store_id)
+            .order_by(MessageTemplate.template, MessageTemplate.channel, MessageTemplate.language)
+        )
+        api_keys = await session.execute(
+            select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.revoked_at)
+            .where(ApiKey.store_id == store_id)
+            .order_by(ApiKey.id)
+        )
+        loyalty = [
+            (await session.execute(statement.where(model.store_id == store_id))).all()
+            for model, statement in (
+                (Wallet, select(Wallet.code, Wallet.name).order_by(Wallet.code)),
+                (Tier, select(Tier.name, Tier.condition_value).order_by(Tier.name)),
+                (Programme, select(Programme.tier_mode, Programme.downgrade_mode)),
+                (Member, select(Member.customer_id, Member.tier_id, Member.manual_tier_id)),
+                (PointsBalance, select(PointsBalance.customer_id, PointsBalance.available)),
+                (
+                    Purchase,
+                    select(Purchase.number, Purchase.status, Purchase.returned_amount).order_by(
+                        Purchase.number
+                    ),
+                ),
+                (EarningRule, select(EarningRule.name, EarningRule.points_per_unit)),
+            )
+        ]
         new_users = await session.scalar(
             select(func.count()).select_from(User).where(User.email_key == new_email)
         )
@@ -533,9 +755,12 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             "files": files.all(),
             "prescriptions": prescriptions.all(),
             "events": events,
+            "message_templates": templates.all(),
+            "loyalty": loyalty,
             "new_users": new_users,
             "credentials": credentials.all(),
             "customer_sessions": customer_sessions.all(),
+            "api_keys": api_keys.all(),
         }
 
 
@@ -556,6 +781,8 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         group=world.group_id,
         file=world.file_id,
         prescription=world.prescription_id,
+        api_key=world.api_key_id,
+        purchase=world.purchase_id,
     )
 
 
@@ -611,9 +838,23 @@ async def test_access(
         )
     elif check == "seller_needs_admin":
         _is_problem(await _call(client, endpoint, url, world, world.ctx.seller.headers), 403)
+    elif check == "bad_key":
+        malformed = world.keys["admin"][:-1] + "!"
+        unknown = new_key()
+        for key in (world.keys["revoked"], unknown, malformed):
+            _is_problem(await _call(client, endpoint, url, world, bearer(key)), 401)
+    elif check == "other_store_key":
+        _is_problem(await _call(client, endpoint, url, world, bearer(world.keys["intruder"])), 404)
+    elif check == "seller_key_needs_admin":
+        _is_problem(await _call(client, endpoint, url, world, bearer(world.keys["seller"])), 403)
+    elif check == "key_min_role" and not endpoint.by_key:
+        key = world.keys["admin"]
+        _is_problem(await _call(client, endpoint, url, world, bearer(key)), 403)
     else:
-        staff = world.ctx.staff[endpoint.role]
-        response = await _call(client, endpoint, url, world, staff.headers)
+        headers = world.ctx.staff[endpoint.role].headers
+        if check == "key_min_role":
+            headers = bearer(world.keys[endpoint.role.value])
+        response = await _call(client, endpoint, url, world, headers)
         assert response.status_code == endpoint.success, response.text
         assert 200 <= response.status_code < 300
         # The snapshot sees what a write changes, so "unchanged" above means something.

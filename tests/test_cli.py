@@ -148,3 +148,24 @@ def test_a_store_made_without_an_owner_has_its_own_customer(workdir: Path) -> No
     assert (own["display_name"], own["user_id"]) == ("Lone Optic", None)
     events = _request("GET", f"/v1/stores/LONE/customers/{own['id']}/events", headers=headers)
     assert [(e["action"], e["actor_user_id"]) for e in events.json()["data"]] == [("created", None)]
+
+
+def test_the_demo_store_has_a_loyalty_programme_and_the_tick_runs(workdir: Path) -> None:
+    made = runner.invoke(cli, ["demo"])
+    assert made.exit_code == 0, made.output
+    headers = {"Authorization": f"Bearer {_token_from(made.output)}"}
+    found = _request("GET", "/v1/stores/DEMO/customers", params={"q": "Layla"}, headers=headers)
+    layla = found.json()["data"][0]["id"]
+    status = _request("GET", f"/v1/stores/DEMO/customers/{layla}/loyalty", headers=headers)
+    assert status.status_code == 200, status.text
+    body = status.json()
+    wallets = {w["wallet"]: w for w in body["wallets"]}
+    # 144.91 + 79.98 earned (1 per EUR without delivery), 50 spent; 25 welcome tokens.
+    assert (wallets["points"]["earned"], wallets["points"]["active"]) == ("224.89", "174.89")
+    assert wallets["tokens"]["active"] == "25.00"
+    assert (body["tier"]["name"], body["next_tier"]["name"]) == ("Silver", "Gold")
+    tiers = _request("GET", "/v1/stores/DEMO/tiers", headers=headers)
+    assert [t["name"] for t in tiers.json()["data"]] == ["Bronze", "Silver", "Gold"]
+    tick = runner.invoke(cli, ["loyalty", "tick"])
+    assert tick.exit_code == 0, tick.output
+    assert "0 lots settled" in tick.output

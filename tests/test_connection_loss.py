@@ -4,11 +4,15 @@ The pool does not ping before each checkout (kit/db.py): a connection lost meanw
 the one request that finds it, with 503 and ``Retry-After``, and the pool starts afresh.
 """
 
+import uuid
+
 import asyncpg
 import httpx
 import pytest
 
+from clientbook.app import create_app
 from clientbook.kit.db import Database
+from clientbook.settings import Settings
 from tests.factories import Factory
 
 
@@ -50,3 +54,37 @@ async def test_a_lost_connection_is_a_503_to_retry_then_the_service_recovers(
         assert statuses == [503, 200, 200]
     finally:
         await database.engine.dispose()
+
+
+async def test_a_database_with_no_connection_free_is_a_503_to_retry(
+    factory: Factory, database: Database, dialect: str, settings: Settings
+) -> None:
+    """PostgreSQL refusing a connection (``too many connections``, SQLSTATE 53300) is a
+    moment's overload, not a fault: the client is told to retry, never given a 500."""
+    if dialect != "postgresql":
+        pytest.skip("SQLite has no connection limit")
+    ctx = await factory.store()
+    role = f"clientbook_full_{uuid.uuid4().hex[:8]}"
+    admin_url = database.engine.url.set(drivername="postgresql")
+    admin = await asyncpg.connect(admin_url.render_as_string(hide_password=False))
+    await admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 0')
+    full = Database(database.engine.url.set(username=role).render_as_string(hide_password=False))
+    try:
+        app = create_app(settings, full)
+        transport = httpx.ASGITransport(app=app, client=("10.9.9.9", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            requests = [
+                client.build_request("GET", f"{ctx.base}/customers"),
+                client.build_request("GET", f"{ctx.base}/customers/{uuid.uuid4()}"),
+                client.build_request("POST", f"{ctx.base}/customers", json={"first_name": "Ada"}),
+            ]
+            for request in requests:
+                request.headers.update(ctx.seller.headers)
+                response = await client.send(request)
+                assert response.status_code == 503, response.text
+                assert response.headers["Retry-After"] == "1"
+                assert response.json()["detail"] == "The database has no connection free; try again"
+    finally:
+        await full.dispose()
+        await admin.execute(f'DROP ROLE "{role}"')
+        await admin.close()

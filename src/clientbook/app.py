@@ -1,7 +1,8 @@
 """The ASGI application: every surface over one service layer."""
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -9,6 +10,7 @@ from clientbook import __version__, logging
 from clientbook.accounts.endpoints import router as auth_router
 from clientbook.accounts.throttle import Limits, login_throttle
 from clientbook.addresses.endpoints import router as addresses_router
+from clientbook.api_keys.endpoints import router as api_keys_router
 from clientbook.audit.endpoints import router as events_router
 from clientbook.customer_accounts.endpoints import router as customer_accounts_router
 from clientbook.customers.endpoints import router as customers_router
@@ -21,6 +23,12 @@ from clientbook.kit.media import RequireJSON
 from clientbook.kit.middleware import BodyLimit, RequestContext, UntrustedInput
 from clientbook.kit.proxies import TrustedProxies
 from clientbook.kit.storage import storage_from_url
+from clientbook.loyalty.endpoints import router as loyalty_router
+from clientbook.loyalty.purchase_endpoints import router as purchases_router
+from clientbook.loyalty.tick import run_forever
+from clientbook.loyalty.tier_endpoints import router as tiers_router
+from clientbook.messages.endpoints import router as message_templates_router
+from clientbook.messages.wiring import running, sender_from
 from clientbook.ops.endpoints import router as ops_router
 from clientbook.optics.endpoints import router as optics_router
 from clientbook.pricing.endpoints import router as pricing_router
@@ -51,10 +59,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         window_seconds=settings.login_failure_window_seconds,
     )
     throttle = login_throttle(limits, db, settings.redis_url)
+    sender = sender_from(settings, db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        # Every worker runs a sender; row claims keep them from sending a message twice.
+        # The loyalty tick runs in every worker too; an advisory lock lets one work at a time.
+        async with AsyncExitStack() as stack:
+            if settings.outbox_sender:
+                await stack.enter_async_context(running(sender))
+            ticker = None
+            if settings.loyalty_tick_seconds:
+                ticker = asyncio.create_task(run_forever(db, settings.loyalty_tick_seconds))
+            yield
+            if ticker is not None:
+                ticker.cancel()
         await throttle.close()
         if database is None:
             await db.dispose()
@@ -81,6 +100,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         auth_router,
         stores_router,
         invitations_router,
+        api_keys_router,
         my_invitations_router,
         transfer_router,  # before customers_router: /customers/export is not a customer id
         customer_accounts_router,  # before customers_router: /customers/{id}/password
@@ -89,6 +109,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         events_router,
         pricing_router,
         groups_router,
+        message_templates_router,
+        loyalty_router,
+        tiers_router,
+        purchases_router,
         files_router,
         optics_router,
         joptic_router,

@@ -3,6 +3,7 @@
 import asyncio
 import secrets
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -17,11 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook import demo as demo_data
 from clientbook import logging
 from clientbook.accounts import service as accounts
+from clientbook.api_keys import service as api_keys
+from clientbook.api_keys.schemas import ApiKeyCreate, KeyRole
 from clientbook.kit.db import Database
 from clientbook.kit.errors import ClientbookError, field_errors
 from clientbook.kit.migrate import upgrade
+from clientbook.loyalty.tick import run_tick
+from clientbook.messages import operations as outbox_operations
+from clientbook.messages.wiring import sender_from
 from clientbook.settings import Environment, get_settings
-from clientbook.stores.scope import Role
+from clientbook.stores.scope import Role, operator_scope
 from clientbook.transfer import commands as transfer
 from clientbook.transfer.formats import Format
 from clientbook.transfer.importer import Mode
@@ -29,6 +35,10 @@ from clientbook.transfer.importer import Mode
 app = typer.Typer(
     help="Clientbook: each store's customer book, served over HTTP.", no_args_is_help=True
 )
+outbox_app = typer.Typer(help="The message outbox: e-mail and SMS waiting to be sent.")
+app.add_typer(outbox_app, name="outbox")
+api_key_app = typer.Typer(help="A store's API keys, for back-ends and integrations.")
+app.add_typer(api_key_app, name="api-key")
 T = TypeVar("T")
 
 
@@ -211,6 +221,149 @@ def export_customers(
         _fail(f"the export stopped: {exc}", exc)
     if output is not None:
         typer.echo(f"{count} customers written to {output}", err=True)
+
+
+@outbox_app.command("run")
+def outbox_run(
+    once: Annotated[bool, typer.Option(help="Send what is due now, then stop")] = False,
+) -> None:
+    """Send messages in the foreground until interrupted (Ctrl-C), or once with --once."""
+    settings = get_settings()
+    logging.configure(settings.log_level, settings.log_json)
+
+    async def main() -> int:
+        database = Database(settings.database_url)
+        sender = sender_from(settings, database)
+        try:
+            if once:
+                total = 0
+                while claimed := await sender.run_once():
+                    total += claimed
+                return total
+            await sender.run(asyncio.Event())
+            return 0
+        finally:
+            await database.dispose()
+
+    try:
+        count = asyncio.run(main())
+    except KeyboardInterrupt:
+        return
+    if once:
+        typer.echo(f"{count} messages tried")
+
+
+@outbox_app.command("list")
+def outbox_list(
+    status: Annotated[str | None, typer.Option(help="pending, sending, sent or failed")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+) -> None:
+    """The newest messages (without their text, which may hold one-time links)."""
+    if status is not None and status not in outbox_operations.STATUSES:
+        _fail(f"--status must be one of {', '.join(outbox_operations.STATUSES)}", ValueError())
+    messages = _run(lambda s: outbox_operations.list_messages(s, status, limit))
+    for m in messages:
+        error = f"  {m.last_error}" if m.last_error else ""
+        typer.echo(
+            f"{m.id}  {m.status:<7}  {m.channel:<5}  {m.template}  store={m.store_id}  "
+            f"attempts={m.attempts}  created={m.created_at.isoformat()}{error}"
+        )
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    message_id: Annotated[str | None, typer.Argument(help="A failed message's id")] = None,
+    all_failed: Annotated[bool, typer.Option("--all-failed", help="Every failed message")] = False,
+) -> None:
+    """Send failed messages again, with a fresh count of attempts."""
+    if all_failed == (message_id is not None):
+        _fail("give a message id or --all-failed", ValueError())
+    if all_failed:
+        count = _run(outbox_operations.retry_all_failed)
+        typer.echo(f"{count} messages will be sent again")
+        return
+    try:
+        parsed = uuid.UUID(str(message_id))
+    except ValueError as exc:
+        _fail(f"{message_id} is not a message id", exc)
+    _run(lambda s: outbox_operations.retry(s, parsed))
+    typer.echo(f"message {parsed} will be sent again")
+
+
+@api_key_app.command("create")
+def create_api_key(
+    store: str,
+    name: str,
+    role: Annotated[KeyRole, typer.Option(help="What the key may do")],
+) -> None:
+    """Create a key and print it (only the key, on stdout): it cannot be shown again."""
+
+    async def work(session: AsyncSession) -> str:
+        data = ApiKeyCreate.model_validate({"name": name, "role": role})
+        _key, secret = await api_keys.create_key(
+            session, await operator_scope(session, store), data
+        )
+        return secret
+
+    typer.echo(_run(work))
+
+
+@api_key_app.command("list")
+def list_api_keys(store: str) -> None:
+    """The store's live keys: name, prefix, role, created, last used, expires."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        keys = await api_keys.list_keys(session, await operator_scope(session, store))
+        return [
+            "\t".join(
+                [
+                    key.name,
+                    key.token_prefix,
+                    key.role,
+                    key.created_at.isoformat(),
+                    key.last_used_at.isoformat() if key.last_used_at else "never",
+                    key.expires_at.isoformat() if key.expires_at else "-",
+                ]
+            )
+            for key in keys
+        ]
+
+    lines = _run(work)
+    typer.echo("\t".join(["name", "prefix", "role", "created", "last_used", "expires"]))
+    for line in lines:
+        typer.echo(line)
+
+
+@api_key_app.command("revoke")
+def revoke_api_key(store: str, name: str) -> None:
+    """Revoke the store's live key of that name; it stops working at once."""
+    _run(
+        lambda s: _revoke_named(s, store, name),
+    )
+    typer.echo(f"API key {name} of {store} revoked")
+
+
+async def _revoke_named(session: AsyncSession, store: str, name: str) -> None:
+    await api_keys.revoke_key_named(session, await operator_scope(session, store), name)
+
+
+loyalty = typer.Typer(help="The loyalty engine's jobs.", no_args_is_help=True)
+app.add_typer(loyalty, name="loyalty")
+
+
+@loyalty.command("tick")
+def loyalty_tick() -> None:
+    """Unlock pending points and expire old ones now, catching up on any missed time
+    (``serve`` also does this every minute)."""
+
+    async def main() -> int:
+        database = Database(get_settings().database_url)
+        try:
+            return (await run_tick(database)).settled
+        finally:
+            await database.dispose()
+
+    typer.echo(f"{asyncio.run(main())} lots settled")
 
 
 def _demo_password(data_dir: Path) -> str:

@@ -11,6 +11,7 @@ from clientbook.customers import links
 from clientbook.customers import service as customers
 from clientbook.customers.schemas import CustomerCreate
 from clientbook.kit.errors import NotFound
+from clientbook.loyalty.demo import demo_programme
 from clientbook.models import Membership, Store, User
 from clientbook.settings import Settings
 from clientbook.stores import service as stores
@@ -109,8 +110,11 @@ async def ensure_demo(session: AsyncSession, settings: Settings, password: str) 
             StoreCreate(code=DEMO_CODE, name="Demo Store", currency="EUR", timezone="UTC"),
         )
         scope = await member_scope(session, store.id, user.id)
-        for fields in DEMO_CUSTOMERS:
-            await customers.create_customer(session, scope, CustomerCreate.model_validate(fields))
+        made = [
+            await customers.create_customer(session, scope, CustomerCreate.model_validate(f))
+            for f in DEMO_CUSTOMERS
+        ]
+        await demo_programme(session, scope, made[0].id)
     token = await accounts.issue_token_for(session, settings, user.id, timedelta(hours=24))
     return DemoInfo(str(store.id), DEMO_EMAIL, token)
 
@@ -128,6 +132,12 @@ Try it:
 
   curl -s http://127.0.0.1:8000/v1/stores/DEMO/customers \\
     -H "Authorization: Bearer {info.token}"
+
+Loyalty: wallets `points` and `tokens`, tiers Bronze/Silver/Gold, an earning rule and
+two purchases for Layla Hassan; see her status with
+
+  curl -s "http://127.0.0.1:8000/v1/stores/DEMO/customers?q=Layla" \
+    -H "Authorization: Bearer {info.token}"     # then .../customers/<id>/loyalty
 
 Swagger UI: http://127.0.0.1:8000/docs
 """

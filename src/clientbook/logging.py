@@ -39,6 +39,10 @@ PERSONAL = frozenset(
         "token",
         "access_token",
         "refresh_token",
+        "auth_token",  # an API key, as Open Loyalty clients send it
+        "x_auth_token",
+        "x-auth-token",
+        "api_key",
         "authorization",
         "secret",
         "query",

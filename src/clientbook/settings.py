@@ -47,11 +47,25 @@ class Settings(BaseSettings):
     customer_code_ttl_seconds: int = Field(default=10 * 60, ge=60)
     customer_code_max_attempts: int = Field(default=5, ge=1)
     invitation_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # How often each ``serve`` worker runs the loyalty tick (one at a time); 0: never.
+    loyalty_tick_seconds: int = Field(default=60, ge=0)
     # Where sign-in attempts are counted: empty means the database.
     redis_url: str = ""
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or CIDRs,
     # comma-separated. None by default: the client address is the connection's.
     trusted_proxies: Annotated[list[Network], NoDecode] = Field(default_factory=list)
+    # Messages (messages/): e-mail by SMTP when set (smtp://user:pass@host:port, or
+    # smtps:// for TLS from the start), SMS by webhook when set; else to the log.
+    smtp_url: str = ""
+    mail_from: str = "Clientbook <no-reply@localhost>"
+    sms_webhook_url: str = ""
+    outbox_sender: bool = True  # run the sender inside `clientbook serve`
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_retry_seconds: float = Field(default=30.0, ge=0)  # doubled after each failure
+    outbox_retry_max_seconds: float = Field(default=3600.0, ge=0)
+    outbox_lease_seconds: int = Field(default=120, ge=5)
+    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    outbox_batch_size: int = Field(default=20, ge=1)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

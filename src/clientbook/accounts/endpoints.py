@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 from clientbook.accounts import service
 from clientbook.accounts.schemas import PasswordLogin, RefreshRequest, TokenOut
 from clientbook.accounts.throttle import LoginThrottle
-from clientbook.deps import ClaimsDep, CurrentUser, SessionDep, SettingsDep
+from clientbook.deps import CurrentUser, SessionDep, SettingsDep, UserClaimsDep
 from clientbook.kit.errors import UnsupportedMediaType, ValidationFailed
 from clientbook.kit.problem import validation_error
 from clientbook.kit.requests import is_json, media_type, read_json_or_form
@@ -100,7 +100,7 @@ async def refresh_token(
 
 
 @router.post("/logout", status_code=204)
-async def logout(session: SessionDep, claims: ClaimsDep, _user: CurrentUser) -> Response:
+async def logout(session: SessionDep, claims: UserClaimsDep, _user: CurrentUser) -> Response:
     """End the session of this access token, and its refresh tokens with it."""
     await service.logout(session, claims)
     return Response(status_code=204)

@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
@@ -23,6 +24,7 @@ from clientbook.kit import idempotency
 from clientbook.kit.errors import PreconditionFailed
 from clientbook.kit.pagination import MAX_LIMIT, PageInfo
 from clientbook.kit.responses import FastJSON, json_values
+from clientbook.loyalty.filters import PurchaseFilter
 from clientbook.stores.scope import resolve_store_scope
 
 router = APIRouter(prefix="/v1/stores/{store}/customers", tags=["customers"])
@@ -85,6 +87,14 @@ class ListQuery(BaseModel):
     created_before: datetime | None = None
     updated_after: datetime | None = None
     updated_before: datetime | None = None
+    # Open Loyalty's filters on completed purchases (returns taken off).
+    transactions_amount_from: Decimal | None = Field(None, ge=0, le=10**12)
+    transactions_amount_to: Decimal | None = Field(None, ge=0, le=10**12)
+    average_transaction_amount_from: Decimal | None = Field(None, ge=0, le=10**12)
+    average_transaction_amount_to: Decimal | None = Field(None, ge=0, le=10**12)
+    transactions_count_from: int | None = Field(None, ge=0, le=10**9)
+    transactions_count_to: int | None = Field(None, ge=0, le=10**9)
+    days_from_last_transaction_to: int | None = Field(None, ge=0, le=100_000)
     sort: SortField = "created_at"
     order: SortOrder = "desc"
     page: int = Field(1, ge=1, le=1_000_000)
@@ -109,6 +119,15 @@ class ListQuery(BaseModel):
             created_before=self.created_before,
             updated_after=self.updated_after,
             updated_before=self.updated_before,
+            purchases=PurchaseFilter(
+                transactions_amount_from=self.transactions_amount_from,
+                transactions_amount_to=self.transactions_amount_to,
+                average_transaction_amount_from=self.average_transaction_amount_from,
+                average_transaction_amount_to=self.average_transaction_amount_to,
+                transactions_count_from=self.transactions_count_from,
+                transactions_count_to=self.transactions_count_to,
+                days_from_last_transaction_to=self.days_from_last_transaction_to,
+            ),
         )
 
 

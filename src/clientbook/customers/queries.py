@@ -2,7 +2,7 @@
 
 import contextlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from sqlalchemy.orm import QueryableAttribute
 from clientbook.kit.contact import email_key, parse_phone, phone_digits
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.pagination import decode_cursor, encode_cursor
+from clientbook.loyalty.filters import PurchaseFilter, purchase_conditions
 from clientbook.models import Customer
 from clientbook.stores.scope import AnySelect, StoreScope
 
@@ -68,6 +69,7 @@ class CustomerFilter:
     created_before: datetime | None = None
     updated_after: datetime | None = None
     updated_before: datetime | None = None
+    purchases: PurchaseFilter = field(default_factory=PurchaseFilter)
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,8 @@ def _conditions(
         if bound is not None:
             bound = _as_utc(bound)
             conditions.append(column >= bound if op == "ge" else column < bound)
+    if where.purchases != PurchaseFilter():
+        conditions.extend(purchase_conditions(scope, where.purchases, datetime.now(UTC)))
     return conditions
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, Uuid, and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
-from clientbook.accounts.tokens import AccessClaims
 from clientbook.customers.queries import (
     CUSTOMER_COLUMNS,
     SORT_COLUMNS,
@@ -20,14 +19,14 @@ from clientbook.customers.queries import (
 from clientbook.kit.db import Database
 from clientbook.kit.errors import NotFound
 from clientbook.kit.pagination import PageInfo
-from clientbook.models import Customer, CustomerCount, Membership
-from clientbook.stores.scope import AnySelect, ScopedQuery
+from clientbook.models import Customer, CustomerCount
+from clientbook.stores.scope import AnySelect, Credentials, ScopedQuery
 
 _IN_SCOPE = ScopedQuery(
-    lambda statement, _store_id: statement.add_columns(*CUSTOMER_COLUMNS).outerjoin(
+    lambda statement, _store_id, granted: statement.add_columns(*CUSTOMER_COLUMNS).outerjoin(
         Customer,
         and_(
-            Customer.store_id == Membership.store_id,
+            Customer.store_id == granted,
             Customer.id == bindparam("customer_id", type_=Uuid),
             Customer.deleted_at.is_(None),
         ),
@@ -36,7 +35,7 @@ _IN_SCOPE = ScopedQuery(
 
 
 async def customer_in_scope(
-    database: Database, claims: AccessClaims, store_ref: str, customer_id: uuid.UUID
+    database: Database, claims: Credentials, store_ref: str, customer_id: uuid.UUID
 ) -> SimpleNamespace:
     """A live customer of the store, and the caller's access to it, in one round trip."""
     _, (row,) = await _IN_SCOPE.read(database, claims, store_ref, customer_id=customer_id)
@@ -51,7 +50,9 @@ def _unfiltered_page(sort: Sort) -> ScopedQuery:
     the end) gives one row with the scope, the total and NULL customer columns."""
     listed = aliased(Customer)
 
-    def extend(statement: AnySelect, store_id: ColumnElement[Any]) -> AnySelect:
+    def extend(
+        statement: AnySelect, store_id: ColumnElement[Any], granted: ColumnElement[Any]
+    ) -> AnySelect:
         keys = (
             ordered_by(
                 select(listed.store_id, listed.id).where(
@@ -74,7 +75,7 @@ def _unfiltered_page(sort: Sort) -> ScopedQuery:
         )
         statement = (
             statement.add_columns(total.label("total"), *CUSTOMER_COLUMNS)
-            .outerjoin(keys, keys.c.store_id == Membership.store_id)
+            .outerjoin(keys, keys.c.store_id == granted)
             .outerjoin(
                 Customer, and_(Customer.store_id == keys.c.store_id, Customer.id == keys.c.id)
             )
@@ -92,7 +93,7 @@ _UNFILTERED_PAGES = {
 
 
 async def unfiltered_page(
-    database: Database, claims: AccessClaims, store_ref: str, sort: Sort, *, page: int, limit: int
+    database: Database, claims: Credentials, store_ref: str, sort: Sort, *, page: int, limit: int
 ) -> tuple[list[SimpleNamespace], PageInfo]:
     """``page_of`` without filters, in one round trip (scope, total and rows). The page is
     read one row long, so ``has_next`` comes from the rows, as on every list."""

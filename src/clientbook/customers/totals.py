@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.customers.count_cache import CountCache, Counted
 from clientbook.customers.queries import CustomerFilter, matching_ids
+from clientbook.loyalty.filters import PurchaseFilter
 from clientbook.models import CustomerCount
 from clientbook.stores.scope import AnySelect, StoreScope
 
@@ -75,6 +76,11 @@ async def count_customers(
         ).one()
         return int(version), int(total), bool(shareable)
 
+    if where.purchases != PurchaseFilter():
+        # Purchase stats change without a customer write, and "days since the last
+        # purchase" changes with the clock: the write version cannot date such a count.
+        _version, total, _shareable = await counter()
+        return Total(total)
     return Total(await COUNTS.count(key, int(kept.version), counter))
 
 

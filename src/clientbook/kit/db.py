@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import DateTime, MetaData, Select, TypeDecorator, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,6 +21,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from clientbook.kit.errors import ClientbookError, ServiceUnavailable
 
 CONNECTION_LOST = "The database connection was lost; try again"
+DATABASE_BUSY = "The database has no connection free; try again"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -118,6 +120,26 @@ _CONNECTION_ERRORS = (
     asyncpg.CannotConnectNowError,
 )
 
+# SQLSTATEs that mean "not now" rather than "wrong": the server refused a new connection
+# (too many connections, starting up or shutting down) or a connection failed.
+_BUSY_STATES = frozenset({"53300", "57P03"})
+
+
+def unavailable_reason(exc: DBAPIError) -> str | None:
+    """Why a database error is worth retrying (a 503), or None when it is a real error."""
+    if exc.connection_invalidated:
+        return CONNECTION_LOST
+    return _refusal_reason(exc.orig)
+
+
+def _refusal_reason(driver_error: BaseException | None) -> str | None:
+    state = str(getattr(driver_error, "sqlstate", None) or "")
+    if state in _BUSY_STATES:
+        return DATABASE_BUSY
+    if state.startswith("08"):  # class 08: connection exception
+        return CONNECTION_LOST
+    return None
+
 
 class FixedQuery:
     """A Core statement whose shape never changes, for the hottest reads.
@@ -192,7 +214,13 @@ class Database:
                 rows = await session.execute(query.statement, params)
                 return [dict(row._mapping) for row in rows]
         sql, args = query.for_asyncpg(self.engine.dialect, params)
-        pooled = await self.engine.raw_connection()
+        try:
+            pooled = await self.engine.raw_connection()
+        except self.engine.dialect.loaded_dbapi.Error as exc:  # no connection to be had
+            reason = _refusal_reason(exc)
+            if reason is None:
+                raise
+            raise ServiceUnavailable(reason, retry_after=1) from exc
         driver: asyncpg.Connection = pooled.driver_connection
         try:
             records = await driver.fetch(sql, *args)

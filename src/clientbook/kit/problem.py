@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from clientbook.kit.db import CONNECTION_LOST
+from clientbook.kit.db import unavailable_reason
 from clientbook.kit.errors import (
     BadRequest,
     ClientbookError,
@@ -129,11 +129,13 @@ def install(app: FastAPI, renderers: Renderers) -> None:
 
     async def on_database_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DBAPIError)
-        if not exc.connection_invalidated:
+        reason = unavailable_reason(exc)
+        if reason is None:
             return await on_unexpected(request, exc)
-        # The pool has dropped its connections; the next request gets fresh ones.
-        log.warning("database_connection_lost", path=request.url.path)
-        return renderers.render(request, ServiceUnavailable(CONNECTION_LOST, retry_after=1))
+        # A lost connection has been dropped from the pool, and a full server frees up:
+        # either way the same request succeeds when it is sent again.
+        log.warning("database_unavailable", path=request.url.path, reason=reason)
+        return renderers.render(request, ServiceUnavailable(reason, retry_after=1))
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         # This runs in Starlette's outermost middleware, after RequestContext has finished:

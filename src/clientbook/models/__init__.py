@@ -2,6 +2,7 @@
 
 from clientbook.kit.db import Base
 from clientbook.models.accounts import AuthSession, LoginAttempt, RefreshToken, User
+from clientbook.models.api_keys import ApiKey
 from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
 from clientbook.models.customer_accounts import (
     CustomerCode,
@@ -11,10 +12,25 @@ from clientbook.models.customer_accounts import (
 )
 from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
+from clientbook.models.loyalty import (
+    EarningRule,
+    Member,
+    PointsAllocation,
+    PointsBalance,
+    PointsEntry,
+    PointsLot,
+    Programme,
+    Purchase,
+    PurchaseStats,
+    Tier,
+    Wallet,
+)
+from clientbook.models.messages import MessageTemplate, OutboxMessage
 from clientbook.models.records import CustomerFile, Prescription
 from clientbook.models.stores import Invitation, Membership, Store
 
 __all__ = [
+    "ApiKey",
     "AuthSession",
     "Base",
     "Customer",
@@ -27,14 +43,27 @@ __all__ = [
     "CustomerGroup",
     "CustomerRefreshToken",
     "CustomerSession",
+    "EarningRule",
     "GroupMember",
     "IdempotencyRecord",
     "Invitation",
     "LoginAttempt",
+    "Member",
     "Membership",
+    "MessageTemplate",
+    "OutboxMessage",
+    "PointsAllocation",
+    "PointsBalance",
+    "PointsEntry",
+    "PointsLot",
     "Prescription",
     "PriceList",
+    "Programme",
+    "Purchase",
+    "PurchaseStats",
     "RefreshToken",
     "Store",
+    "Tier",
     "User",
+    "Wallet",
 ]

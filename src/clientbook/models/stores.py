@@ -17,6 +17,8 @@ class Store(Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     country: Mapped[str | None] = mapped_column(String(2))
+    # BCP 47; the language of its messages when the caller names none (else English).
+    language: Mapped[str | None] = mapped_column(String(35))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.customers import links
 from clientbook.kit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from clientbook.kit.integrity import UniqueRule, unique_violations
+from clientbook.loyalty.wallets import ensure_default_wallet
 from clientbook.models import Membership, Store, User
 from clientbook.stores.schemas import MemberUpdate, StoreCreate, StoreUpdate
 from clientbook.stores.scope import Role, StoreScope, founding_scope, member_scope
@@ -37,6 +38,7 @@ async def create_store(
         await session.flush()
         scope = await member_scope(session, store.id, owner_id)
     await links.create_customer_for_store(session, scope, store)
+    await ensure_default_wallet(session, store.id)
     return store
 
 

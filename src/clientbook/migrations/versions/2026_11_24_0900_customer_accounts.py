@@ -1,7 +1,7 @@
 """Customer accounts: credentials, sessions, refresh tokens and one-time codes
 
 Revision ID: 6a1c3e5f7b90
-Revises: 4e7b2a9c0d15
+Revises: 5d2c8e41a7b3
 Create Date: 2026-11-24 06:00:00
 
 New tables only: a customer's credentials live beside the customer row (no rebuild of
@@ -16,7 +16,7 @@ from alembic import op
 from clientbook.kit.db import UTCDateTime
 
 revision: str = "6a1c3e5f7b90"
-down_revision: str | None = "4e7b2a9c0d15"
+down_revision: str | None = "5d2c8e41a7b3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

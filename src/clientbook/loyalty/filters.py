@@ -1,0 +1,65 @@
+"""Open Loyalty's customer list filters on purchase stats (``transactionsAmountFrom`` ...),
+as conditions on the canonical customer list. A customer without purchases counts as 0."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+
+from clientbook.models import Customer, PurchaseStats
+from clientbook.stores.scope import StoreScope
+
+
+@dataclass(frozen=True)
+class PurchaseFilter:
+    transactions_amount_from: Decimal | None = None
+    transactions_amount_to: Decimal | None = None
+    average_transaction_amount_from: Decimal | None = None
+    average_transaction_amount_to: Decimal | None = None
+    transactions_count_from: int | None = None
+    transactions_count_to: int | None = None
+    days_from_last_transaction_to: int | None = None
+
+
+def purchase_conditions(
+    scope: StoreScope, where: PurchaseFilter, now: datetime
+) -> list[ColumnElement[bool]]:
+    def stat(column: Any) -> ColumnElement[Any]:
+        found = (
+            select(column)
+            .where(
+                PurchaseStats.store_id == scope.store_id,
+                PurchaseStats.customer_id == Customer.id,
+            )
+            .scalar_subquery()
+        )
+        return func.coalesce(found, 0)
+
+    conditions: list[ColumnElement[bool]] = []
+    for column, low, high in (
+        (PurchaseStats.total, where.transactions_amount_from, where.transactions_amount_to),
+        (
+            PurchaseStats.average,
+            where.average_transaction_amount_from,
+            where.average_transaction_amount_to,
+        ),
+        (PurchaseStats.count, where.transactions_count_from, where.transactions_count_to),
+    ):
+        if low is not None:
+            conditions.append(stat(column) >= low)
+        if high is not None:
+            conditions.append(stat(column) <= high)
+    if where.days_from_last_transaction_to is not None:
+        since = now - timedelta(days=where.days_from_last_transaction_to)
+        last = (
+            select(PurchaseStats.last_at)
+            .where(
+                PurchaseStats.store_id == scope.store_id,
+                PurchaseStats.customer_id == Customer.id,
+            )
+            .scalar_subquery()
+        )
+        conditions.append(last >= since)
+    return conditions

@@ -1,0 +1,287 @@
+"""The points ledger: every change is an appended entry, and the customer's balance row
+in that wallet is locked first and updated in the same transaction.
+
+Earning adds a lot (locked until ``unlock_at`` when the wallet has a pending period);
+spending takes the active lots that expire first and records how much of each it used.
+"""
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, case, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbook.kit.db import utcnow
+from clientbook.kit.errors import Conflict, FieldError, ValidationFailed
+from clientbook.kit.integrity import insert_new
+from clientbook.models import (
+    CustomerEvent,
+    PointsAllocation,
+    PointsBalance,
+    PointsEntry,
+    PointsLot,
+    Wallet,
+)
+from clientbook.models.loyalty import ZERO
+from clientbook.stores.scope import StoreScope
+
+
+class NotEnoughPoints(Conflict):
+    def __init__(self, available: Decimal) -> None:
+        message = f"the usable balance is {available}"
+        super().__init__(f"Not enough points: {message}", errors=[FieldError("amount", message)])
+
+
+@dataclass(frozen=True)
+class Write:
+    """Which wallet of which customer an entry is for, and why."""
+
+    customer_id: uuid.UUID
+    wallet: Wallet
+    source: str | None = None
+    reason: str | None = None
+    key: str | None = None
+
+
+async def lock_balance(session: AsyncSession, scope: StoreScope, write: Write) -> PointsBalance:
+    """The balance row, created when missing and locked ``FOR UPDATE`` (SQLite writers
+    already run one at a time): every ledger write starts here, so writes to one
+    customer's wallet queue and each sees the one before it."""
+    ids = {
+        "store_id": scope.store_id,
+        "customer_id": write.customer_id,
+        "wallet_id": write.wallet.id,
+    }
+    await insert_new(
+        session, PointsBalance, [{**ids, "updated_at": utcnow()}], PointsBalance.store_id
+    )
+    balance = await session.scalar(
+        select(PointsBalance)
+        .filter_by(**ids)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert balance is not None
+    return balance
+
+
+def _entry(
+    scope: StoreScope, write: Write, kind: str, amount: Decimal, balance: PointsBalance
+) -> PointsEntry:
+    return PointsEntry(
+        store_id=scope.store_id,
+        id=uuid.uuid4(),
+        customer_id=write.customer_id,
+        wallet_id=write.wallet.id,
+        kind=kind,
+        amount=amount,
+        balance_after=balance.available + balance.locked,
+        source=write.source,
+        reason=write.reason,
+        idempotency_key=write.key,
+        actor_user_id=scope.user_id,
+        at=utcnow(),
+    )
+
+
+def _event(scope: StoreScope, write: Write, action: str) -> CustomerEvent:
+    return CustomerEvent(
+        store_id=scope.store_id,
+        customer_id=write.customer_id,
+        actor_user_id=scope.user_id,
+        action=action,
+        fields=[f"wallet:{write.wallet.code}"],
+        at=utcnow(),
+    )
+
+
+async def earn(
+    session: AsyncSession,
+    scope: StoreScope,
+    write: Write,
+    amount: Decimal,
+    *,
+    kind: str = "earn",
+    unlock_at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> PointsEntry:
+    """Add a lot; the wallet's pending and expiry periods apply unless dates are given."""
+    now = utcnow()
+    wallet = write.wallet
+    if unlock_at is None and wallet.pending_days:
+        unlock_at = now + timedelta(days=wallet.pending_days)
+    if expires_at is None and wallet.expiry_days:
+        expires_at = now + timedelta(days=wallet.expiry_days)
+    if expires_at is not None and expires_at <= now:
+        raise ValidationFailed.field("expires_at", "must be in the future")
+    balance = await lock_balance(session, scope, write)
+    is_locked = unlock_at is not None and unlock_at > now
+    if is_locked:
+        balance.locked += amount
+    else:
+        balance.available += amount
+    balance.earned += amount
+    balance.updated_at = now
+    entry = _entry(scope, write, kind, amount, balance)
+    entry.unlock_at, entry.expires_at = unlock_at, expires_at
+    session.add(entry)
+    await session.flush()
+    session.add(
+        PointsLot(
+            store_id=scope.store_id,
+            id=entry.id,
+            customer_id=write.customer_id,
+            wallet_id=wallet.id,
+            status="locked" if is_locked else "active",
+            amount=amount,
+            remaining=amount,
+            unlock_at=unlock_at,
+            expires_at=expires_at,
+            earned_at=now,
+        )
+    )
+    session.add(_event(scope, write, f"points.{kind}"))
+    await session.flush()
+    if balance.owed > ZERO and balance.available > ZERO:
+        await _pay_owed(session, scope, write, balance)
+    return entry
+
+
+async def _pay_owed(
+    session: AsyncSession, scope: StoreScope, write: Write, balance: PointsBalance
+) -> None:
+    """Usable points go first to what a return could not take back."""
+    paid = min(balance.owed, balance.available)
+    await spend(
+        session, scope, replace(write, key=None, reason="owed by a return"), paid, kind="reverse"
+    )
+    balance.owed -= paid
+    await session.flush()
+
+
+async def reverse(
+    session: AsyncSession, scope: StoreScope, write: Write, amount: Decimal
+) -> PointsEntry:
+    """Take back points a return cancels: what the usable balance holds now, and the
+    rest is owed (never below zero), paid off by later earnings."""
+    balance = await lock_balance(session, scope, write)
+    taken = min(amount, balance.available)
+    entry = await spend(session, scope, write, taken, kind="reverse")
+    balance.owed += amount - taken
+    await session.flush()
+    return entry
+
+
+async def spend(
+    session: AsyncSession, scope: StoreScope, write: Write, amount: Decimal, *, kind: str = "spend"
+) -> PointsEntry:
+    """Take ``amount`` from the active lots that expire first; 409 when the usable
+    balance does not cover it, with nothing written."""
+    balance = await lock_balance(session, scope, write)
+    if balance.available < amount:
+        raise NotEnoughPoints(balance.available)
+    balance.available -= amount
+    balance.used += amount
+    balance.updated_at = utcnow()
+    entry = _entry(scope, write, kind, -amount, balance)
+    session.add(entry)
+    await session.flush()
+    left = amount
+    for lot in await _spendable_lots(session, scope, write):
+        if left <= ZERO:
+            break
+        taken = min(lot.remaining, left)
+        lot.remaining -= taken
+        left -= taken
+        session.add(
+            PointsAllocation(
+                store_id=scope.store_id, entry_id=entry.id, lot_id=lot.id, amount=taken
+            )
+        )
+    if left > ZERO:  # the balance row and the lots disagree: never paper over it
+        raise RuntimeError(f"ledger out of step: {left} points not found in lots")
+    session.add(_event(scope, write, f"points.{kind}"))
+    await session.flush()
+    return entry
+
+
+async def _spendable_lots(
+    session: AsyncSession, scope: StoreScope, write: Write
+) -> list[PointsLot]:
+    never = case((PointsLot.expires_at.is_(None), 1), else_=0)
+    rows = await session.scalars(
+        select(PointsLot)
+        .where(
+            PointsLot.store_id == scope.store_id,
+            PointsLot.customer_id == write.customer_id,
+            PointsLot.wallet_id == write.wallet.id,
+            PointsLot.status == "active",
+            PointsLot.remaining > 0,
+        )
+        .order_by(never, PointsLot.expires_at, PointsLot.earned_at, PointsLot.id)
+    )
+    return list(rows)
+
+
+async def adjust(
+    session: AsyncSession, scope: StoreScope, write: Write, amount: Decimal
+) -> PointsEntry:
+    """A staff correction: a positive amount adds a lot, a negative one spends."""
+    if amount > 0:
+        return await earn(session, scope, write, amount, kind="adjust")
+    return await spend(session, scope, write, -amount, kind="adjust")
+
+
+async def settle_lot(
+    session: AsyncSession, scope: StoreScope, write: Write, lot_id: uuid.UUID, now: datetime
+) -> bool:
+    """Unlock or expire one lot when its time has come (the scheduled job); False when
+    another run already did. Locks the balance first, like every ledger write."""
+    balance = await lock_balance(session, scope, write)
+    lot = await session.get(PointsLot, (scope.store_id, lot_id), populate_existing=True)
+    if lot is None:
+        return False
+    changed = False
+    if lot.status == "locked" and lot.unlock_at is not None and lot.unlock_at <= now:
+        lot.status = "active"
+        balance.locked -= lot.remaining
+        balance.available += lot.remaining
+        session.add(_entry(scope, write, "unlock", ZERO, balance))
+        session.add(_event(scope, write, "points.unlock"))
+        changed = True
+    if lot.status != "expired" and lot.expires_at is not None and lot.expires_at <= now:
+        left = lot.remaining
+        if lot.status == "locked":
+            balance.locked -= left
+        else:
+            balance.available -= left
+        balance.expired += left
+        lot.remaining = ZERO
+        lot.status = "expired"
+        if left > ZERO:
+            session.add(_entry(scope, write, "expire", -left, balance))
+            session.add(_event(scope, write, "points.expire"))
+        changed = True
+    if changed:
+        balance.updated_at = now
+        await session.flush()
+    return changed
+
+
+def due_lots(
+    scope: StoreScope, now: datetime, limit: int
+) -> Select[uuid.UUID, uuid.UUID, uuid.UUID]:
+    """The store's lots whose unlock time has passed or that expire with points left."""
+    unlocking = and_(PointsLot.status == "locked", PointsLot.unlock_at <= now)
+    expiring = and_(
+        PointsLot.status.in_(("locked", "active")),
+        PointsLot.expires_at <= now,
+        PointsLot.remaining > 0,
+    )
+    return (
+        select(PointsLot.id, PointsLot.customer_id, PointsLot.wallet_id)
+        .where(PointsLot.store_id == scope.store_id, unlocking | expiring)
+        .limit(limit)
+    )

@@ -1,0 +1,236 @@
+"""Purchases: earning on completion, returns after points were spent, stats on write."""
+
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from clientbook.kit.db import Database
+from clientbook.models import PointsBalance, PurchaseStats
+from tests.factories import Factory, StoreCtx
+from tests.loyalty.helpers import assert_reconciled, status, wallet_of, write
+from tests.problems import assert_problem, error_fields
+
+
+async def _rule(client: httpx.AsyncClient, ctx: StoreCtx, **fields: Any) -> dict[str, Any]:
+    body = {"name": "1 per unit", "points_per_unit": "1", **fields}
+    response = await client.post(f"{ctx.base}/earning-rules", json=body, headers=ctx.admin.headers)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def _buy(
+    client: httpx.AsyncClient, ctx: StoreCtx, customer_id: object, expect: int = 201, **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "customer_id": str(customer_id),
+        "number": f"ORD-{uuid.uuid4().hex[:8]}",
+        "status": "completed",
+        "total": "84.97",
+        "currency": "USD",
+        "purchased_at": "2026-11-20T10:00:00Z",
+        **fields,
+    }
+    response = await client.post(f"{ctx.base}/purchases", json=body, headers=ctx.seller.headers)
+    assert response.status_code == expect, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def _stats(database: Database, ctx: StoreCtx, customer_id: object) -> PurchaseStats:
+    async with database.transaction() as session:
+        stats = await session.get(PurchaseStats, (ctx.id, customer_id))
+    assert stats is not None
+    return stats
+
+
+async def test_a_completed_purchase_earns_on_its_eligible_amount(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    ctx = await factory.store()
+    await _rule(client, ctx, points_per_unit="2", minimum_order="10")
+    customer = await factory.customer(ctx)
+    bought = await _buy(client, ctx, customer.id, delivery_costs="4.97", excluded_amount="10.00")
+    assert bought["points_earned"] == "140.00"  # (84.97 - 4.97 - 10) * 2
+    small = await _buy(client, ctx, customer.id, total="9.99")
+    assert small["points_earned"] == "0.00"  # under the minimum order
+    assert wallet_of(await status(client, ctx, customer.id))["active"] == "140.00"
+    stats = await _stats(database, ctx, customer.id)
+    assert (stats.count, str(stats.total), str(stats.average)) == (2, "94.96", "47.48")
+    assert str(stats.total_without_delivery) == "89.99"
+    await assert_reconciled(database, ctx.id)
+
+
+async def test_a_pending_purchase_earns_when_completed_and_numbers_are_unique(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    await _rule(client, ctx)
+    customer = await factory.customer(ctx)
+    pending = await _buy(client, ctx, customer.id, status="pending", number="A-1")
+    assert pending["points_earned"] == "0.00"
+    await _buy(client, ctx, customer.id, 409, number="A-1")
+    url = f"{ctx.base}/purchases/{pending['id']}/status"
+    done = await client.put(url, json={"status": "completed"}, headers=ctx.seller.headers)
+    assert done.json()["points_earned"] == "84.97"
+    again = await client.put(url, json={"status": "completed"}, headers=ctx.seller.headers)
+    assert again.json()["points_earned"] == "84.97"  # completing twice earns once
+    assert wallet_of(await status(client, ctx, customer.id))["active"] == "84.97"
+
+
+async def test_a_return_after_points_were_spent_is_owed_and_paid_by_later_earnings(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    ctx = await factory.store()
+    await _rule(client, ctx)
+    customer = await factory.customer(ctx)
+    bought = await _buy(client, ctx, customer.id, total="100.00")
+    await write(client, ctx, customer.id, {"type": "spend", "amount": 70})
+    response = await client.post(
+        f"{ctx.base}/purchases/{bought['id']}/returns",
+        json={"amount": "50.00"},
+        headers=ctx.seller.headers,
+    )
+    assert response.status_code == 200, response.text
+    assert (response.json()["points_reversed"], response.json()["status"]) == ("50.00", "completed")
+    points = wallet_of(await status(client, ctx, customer.id))
+    assert points["active"] == "0.00"  # 30 taken back, 20 owed: never below zero
+    async with database.transaction() as session:
+        balance = (
+            await session.scalars(
+                select(PointsBalance).where(PointsBalance.customer_id == customer.id)
+            )
+        ).one()
+    assert str(balance.owed) == "20.00"
+    await _buy(client, ctx, customer.id, total="25.00")
+    points = wallet_of(await status(client, ctx, customer.id))
+    assert points["active"] == "5.00"  # 25 earned, 20 of them paid what was owed
+    # Cancelling the rest takes the other 50 back (5 now, 45 owed).
+    response = await client.put(
+        f"{ctx.base}/purchases/{bought['id']}/status",
+        json={"status": "cancelled"},
+        headers=ctx.seller.headers,
+    )
+    assert response.json()["points_reversed"] == "100.00"
+    assert wallet_of(await status(client, ctx, customer.id))["active"] == "0.00"
+    stats = await _stats(database, ctx, customer.id)
+    assert (stats.count, str(stats.total)) == (1, "25.00")
+    await assert_reconciled(database, ctx.id)
+
+
+async def test_purchases_move_tiers_in_purchase_mode_with_a_multiplier(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    gold = await client.post(
+        f"{ctx.base}/tiers",
+        json={"name": "Gold", "reward_percent": "10", "condition_value": 100},
+        headers=ctx.admin.headers,
+    )
+    await client.put(
+        f"{ctx.base}/loyalty-programme", json={"tier_mode": "purchases"}, headers=ctx.admin.headers
+    )
+    await _rule(client, ctx, multipliers={gold.json()["id"]: "2"})
+    customer = await factory.customer(ctx)
+    first = await _buy(client, ctx, customer.id, total="100.00", delivery_costs="5.00")
+    assert first["points_earned"] == "95.00"
+    assert (await status(client, ctx, customer.id))["tier"] is None
+    second = await _buy(client, ctx, customer.id, total="10.00")
+    body = await status(client, ctx, customer.id)
+    assert (body["tier"]["name"], body["tier_status"]["value"]) == ("Gold", "105.00")
+    assert second["points_earned"] == "10.00"  # the tier came with this purchase
+    third = await _buy(client, ctx, customer.id, total="10.00")
+    assert third["points_earned"] == "20.00"
+
+
+async def test_bad_purchases_name_the_field(client: httpx.AsyncClient, factory: Factory) -> None:
+    ctx = await factory.store()
+    customer = await factory.customer(ctx)
+    for fields, field in (
+        ({"total": "-1"}, "total"),
+        ({"total": "5", "delivery_costs": "6"}, "total"),
+        ({"currency": "usd"}, "currency"),
+        ({"status": "returned"}, "status"),
+        ({"purchased_at": "2026-11-20T10:00:00"}, "purchased_at"),
+    ):
+        body = await _buy(client, ctx, customer.id, 422, **fields)
+        assert field in {e["field"] for e in body["errors"]}, body
+    other = await factory.store()
+    stranger = await factory.customer(other)
+    response = await client.post(
+        f"{ctx.base}/purchases",
+        json={
+            "customer_id": str(stranger.id),
+            "number": "X",
+            "status": "completed",
+            "total": "1",
+            "currency": "USD",
+            "purchased_at": "2026-11-20T10:00:00Z",
+        },
+        headers=ctx.seller.headers,
+    )
+    assert_problem(response, 404)
+    response = await client.post(
+        f"{ctx.base}/earning-rules",
+        json={"name": "x", "points_per_unit": "1", "multipliers": {str(uuid.uuid4()): "2"}},
+        headers=ctx.admin.headers,
+    )
+    assert error_fields(assert_problem(response, 422)) == {"multipliers"}
+
+
+async def test_the_customer_list_filters_on_purchase_stats(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    big, small, none = [await factory.customer(ctx) for _ in range(3)]
+    for total in ("100.00", "300.00"):
+        await _buy(client, ctx, big.id, total=total, purchased_at="2020-01-01T00:00:00Z")
+    await _buy(client, ctx, small.id, total="20.00")
+
+    async def ids(**params: Any) -> set[str]:
+        response = await client.get(
+            f"{ctx.base}/customers", params=params, headers=ctx.seller.headers
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["pagination"]["total"] == len(response.json()["data"])
+        return {c["id"] for c in response.json()["data"]}
+
+    everyone = await ids()
+    assert await ids(transactions_amount_from="50") == {str(big.id)}
+    assert await ids(transactions_amount_to="20", transactions_count_from=1) == {str(small.id)}
+    assert await ids(average_transaction_amount_from="150") == {str(big.id)}
+    assert await ids(transactions_count_from=2, transactions_count_to=2) == {str(big.id)}
+    assert await ids(transactions_count_to=0) == everyone - {str(big.id), str(small.id)}
+    assert str(none.id) in await ids(transactions_count_to=0)
+    assert await ids(days_from_last_transaction_to=30) == {str(small.id)}
+    response = await client.get(
+        f"{ctx.base}/customers",
+        params={"transactions_amount_from": "-1"},
+        headers=ctx.seller.headers,
+    )
+    assert error_fields(assert_problem(response, 422)) == {"transactions_amount_from"}
+
+
+async def test_a_purchase_filter_total_follows_new_purchases(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    """Purchase stats change without a customer write, so such a total is never remembered."""
+    ctx = await factory.store()
+    buyers = [await factory.customer(ctx) for _ in range(3)]
+
+    async def total() -> int:
+        response = await client.get(
+            f"{ctx.base}/customers",
+            params={"transactions_amount_from": "50", "limit": 1},
+            headers=ctx.seller.headers,
+        )
+        assert response.status_code == 200, response.text
+        return int(response.json()["pagination"]["total"])
+
+    for buyer in buyers[:2]:
+        await _buy(client, ctx, buyer.id, total="100.00")
+    assert await total() == 2
+    await _buy(client, ctx, buyers[2].id, total="100.00")
+    assert await total() == 3
