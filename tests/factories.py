@@ -7,11 +7,22 @@ from typing import Any
 
 from clientbook.accounts import service as accounts
 from clientbook.accounts.passwords import hash_password
+from clientbook.customer_accounts import service as customer_auth
+from clientbook.customer_accounts.config import AccountConfig
+from clientbook.customer_accounts.scope import find_public_store
+from clientbook.customer_accounts.service import CustomerTokens
 from clientbook.customers import service as customers
 from clientbook.customers.schemas import CustomerCreate
-from clientbook.kit.db import Database
+from clientbook.kit.db import Database, utcnow
 from clientbook.loyalty.wallets import ensure_default_wallet
-from clientbook.models import Customer, Membership, Store, User
+from clientbook.models import (
+    Customer,
+    CustomerCredential,
+    CustomerSession,
+    Membership,
+    Store,
+    User,
+)
 from clientbook.settings import Settings
 from clientbook.stores.scope import Role, member_scope
 
@@ -96,6 +107,30 @@ class Factory:
             return await customers.create_customer(
                 session, scope, CustomerCreate.model_validate(fields)
             )
+
+    async def customer_token(self, ctx: StoreCtx, customer_id: uuid.UUID) -> str:
+        return (await self.customer_tokens(ctx, customer_id)).access_token
+
+    async def customer_tokens(self, ctx: StoreCtx, customer_id: uuid.UUID) -> CustomerTokens:
+        """A customer's token pair, past the sign-in throttle: the customer gets an active
+        account (password ``PASSWORD``) and a session."""
+        config = AccountConfig.of(self.settings)
+        async with self.database.transaction() as session:
+            store = await find_public_store(session, ctx.code)
+            credential = await session.get(CustomerCredential, (ctx.id, customer_id))
+            if credential is None:
+                session.add(
+                    CustomerCredential(
+                        store_id=ctx.id,
+                        customer_id=customer_id,
+                        password_hash=_PASSWORD_HASH,
+                        activated_at=utcnow(),
+                    )
+                )
+            auth = CustomerSession(store_id=ctx.id, customer_id=customer_id)
+            session.add(auth)
+            await session.flush()
+            return await customer_auth.issue_tokens(session, config, store, auth.id)
 
     async def get_customer(self, ctx: StoreCtx, customer_id: uuid.UUID | str) -> Customer | None:
         """Read what is stored, bypassing the API (soft-deleted rows included)."""

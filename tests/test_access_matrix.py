@@ -6,6 +6,7 @@ For each endpoint, with a fresh store each time:
 * a member of another store → 404 (the store, and anything named in it, looks absent),
   whether it names the target store or puts the target's ids under its own store;
 * a seller where an admin is needed → 403;
+* a signed-in customer of the store (a customer token) → 401: no staff route takes one;
 * the endpoint's minimum role → 2xx;
 * the same with the store's API keys: an intruder store's key → 404, a seller key where
   an admin is needed → 403, a revoked, unknown or malformed key → 401, and a key of the
@@ -31,9 +32,11 @@ from clientbook.models import (
     ApiKey,
     Customer,
     CustomerAddress,
+    CustomerCredential,
     CustomerEvent,
     CustomerFile,
     CustomerGroup,
+    CustomerSession,
     EarningRule,
     GroupMember,
     Invitation,
@@ -73,6 +76,7 @@ class World:
     prescription_id: uuid.UUID
     intruder: StoreCtx
     intruder_customer_id: uuid.UUID
+    customer_token: str  # the first customer, signed in as itself
     api_key_id: uuid.UUID  # the target store's "spare" key, to revoke
     keys: dict[str, str]  # admin, seller (the target's), revoked, intruder (an admin key)
     tier_id: uuid.UUID
@@ -167,6 +171,14 @@ ENDPOINTS = [
     ),
     Endpoint("customers.activate", "POST", "/customers/{customer}/activate", Role.admin, 200),
     Endpoint("customers.deactivate", "POST", "/customers/{customer}/deactivate", Role.admin, 200),
+    Endpoint(
+        "customers.password",
+        "PUT",
+        "/customers/{customer}/password",
+        Role.admin,
+        204,
+        lambda w: {"password": "a new password 1"},
+    ),
     Endpoint("customers.events", "GET", "/customers/{customer}/events", Role.seller, 200),
     Endpoint("customers.export", "GET", "/customers/export", Role.admin, 200),
     Endpoint(
@@ -389,6 +401,7 @@ ENDPOINTS = [
 
 CHECKS = [
     "anonymous",
+    "customer_token",
     "other_store",
     "other_store_own_path",
     "seller_needs_admin",
@@ -398,6 +411,16 @@ CHECKS = [
     "seller_key_needs_admin",
     "key_min_role",
 ]
+# A customer's own routes: anonymous (sign-in) or a customer token, never staff; their
+# tests are in tests/customer_accounts/.
+CUSTOMER_ROUTES = {
+    ("POST", "/v1/stores/{store}/customer-auth/token"),
+    ("POST", "/v1/stores/{store}/customer-auth/refresh"),
+    ("POST", "/v1/stores/{store}/customer-auth/activate"),
+    ("POST", "/v1/stores/{store}/customer-auth/logout"),
+    ("GET", "/v1/stores/{store}/me"),
+    ("PUT", "/v1/stores/{store}/me/password"),
+}
 
 
 def _applies(endpoint: Endpoint, check: str) -> bool:
@@ -444,7 +467,7 @@ def test_the_matrix_lists_every_store_scoped_endpoint(app: FastAPI) -> None:
     listed = {(e.method, _openapi_path(e)) for e in ENDPOINTS}
     assert len(listed) == len(ENDPOINTS)
     assert listed <= served, listed - served
-    assert served - listed == set()
+    assert served - listed == CUSTOMER_ROUTES
 
 
 # --- the world and what it looks like ------------------------------------------------------
@@ -553,6 +576,7 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
             .where(ApiKey.token_hash == hash_key(keys["revoked"]))
             .values(revoked_at=utcnow())
         )
+    customer_token = await factory.customer_token(ctx, customer.id)
     return World(
         ctx=ctx,
         customer_id=customer.id,
@@ -567,6 +591,7 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         prescription_id=uuid.UUID(prescription["id"]),
         intruder=intruder,
         intruder_customer_id=intruder_customer.id,
+        customer_token=customer_token,
         api_key_id=uuid.UUID(spare["id"]),
         keys=keys,
         tier_id=uuid.UUID(tier["id"]),
@@ -669,6 +694,20 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             .where(Invitation.store_id == store_id)
             .order_by(Invitation.id)
         )
+        credentials = await session.execute(
+            select(
+                CustomerCredential.customer_id,
+                CustomerCredential.password_hash,
+                CustomerCredential.activated_at,
+            )
+            .where(CustomerCredential.store_id == store_id)
+            .order_by(CustomerCredential.customer_id)
+        )
+        customer_sessions = await session.execute(
+            select(CustomerSession.id, CustomerSession.revoked_at)
+            .where(CustomerSession.store_id == store_id)
+            .order_by(CustomerSession.id)
+        )
         templates = await session.execute(
             select(
                 MessageTemplate.template,
@@ -719,6 +758,8 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             "message_templates": templates.all(),
             "loyalty": loyalty,
             "new_users": new_users,
+            "credentials": credentials.all(),
+            "customer_sessions": customer_sessions.all(),
             "api_keys": api_keys.all(),
         }
 
@@ -783,6 +824,9 @@ async def test_access(
 
     if check == "anonymous":
         _is_problem(await _call(client, endpoint, url, world, {}), 401)
+    elif check == "customer_token":
+        customer = {"Authorization": f"Bearer {world.customer_token}"}
+        _is_problem(await _call(client, endpoint, url, world, customer), 401)
     elif check == "other_store":
         for staff in (world.intruder.owner, world.intruder.seller):
             _is_problem(await _call(client, endpoint, url, world, staff.headers), 404)

@@ -27,6 +27,11 @@ from clientbook.models import Base, Invitation, Membership
 
 SRC = Path(clientbook.__file__).parent
 SCOPE_MODULE = SRC / "stores" / "scope.py"
+# A customer-facing request works in a store named by its path (``PublicStore``) or as a
+# signed-in customer (``CustomerScope``); both are made only in this module.
+CUSTOMER_SCOPE_MODULE = SRC / "customer_accounts" / "scope.py"
+SCOPE_TYPES = {"StoreScope": SCOPE_MODULE, "PublicStore": CUSTOMER_SCOPE_MODULE}
+SCOPE_TYPES["CustomerScope"] = CUSTOMER_SCOPE_MODULE
 EXEMPT_DIRS = (SRC / "models", SRC / "migrations")
 
 STATEMENTS = {"select", "update", "delete", "insert"}
@@ -76,11 +81,11 @@ def _is_store_scope(annotation: ast.expr | None) -> bool:
     if annotation is None:
         return False
     for node in ast.walk(annotation):
-        if isinstance(node, ast.Name) and node.id == "StoreScope":
+        if isinstance(node, ast.Name) and node.id in SCOPE_TYPES:
             return True
-        if isinstance(node, ast.Attribute) and node.attr == "StoreScope":
+        if isinstance(node, ast.Attribute) and node.attr in SCOPE_TYPES:
             return True
-        if isinstance(node, ast.Constant) and node.value == "StoreScope":
+        if isinstance(node, ast.Constant) and node.value in SCOPE_TYPES:
             return True
     return False
 
@@ -170,13 +175,15 @@ class _Checker(ast.NodeVisitor):
         return None
 
     def visit_Call(self, node: ast.Call) -> None:
+        made = _callee(node)
         if (
-            _callee(node) == "StoreScope"
+            made in SCOPE_TYPES
             and isinstance(node.func, ast.Name | ast.Attribute)
-            and self.path != str(SCOPE_MODULE.relative_to(SRC))
+            and self.path != str(SCOPE_TYPES[made].relative_to(SRC))
         ):
+            home = SCOPE_TYPES[made].relative_to(SRC)
             self.violations.append(
-                Violation(self.path, node.lineno, "builds a StoreScope outside stores/scope.py")
+                Violation(self.path, node.lineno, f"builds a {made} outside {home}")
             )
         if _callee(node) == "replace" and node.args and _mentions_scope(node.args[0]):
             self.violations.append(
@@ -386,3 +393,13 @@ def test_the_checker_accepts_scoped_queries() -> None:
 def test_every_store_owned_model_is_recognised(model: str) -> None:
     source = f"from clientbook.models import {model}\ndef leak(s):\n    s.get({model}, 1)\n"
     assert len(check_source(source, "x.py").violations) == 1
+
+
+def test_customer_scopes_are_made_only_in_their_module() -> None:
+    source = "def forge(store, customer_id, session_id):\n"
+    source += "    return CustomerScope(PublicStore(store, None), customer_id, session_id)\n"
+    found = [v.what for v in check_source(source, "forged.py").violations]
+    assert found == [
+        "builds a CustomerScope outside customer_accounts/scope.py",
+        "builds a PublicStore outside customer_accounts/scope.py",
+    ]

@@ -60,19 +60,34 @@ StorageDep = Annotated[Storage, Depends(get_storage)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+BEARER_MISSING = "Send an access token: Authorization: Bearer <token>"
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def bearer_token(request: Request) -> str:
+    """The ``Authorization: Bearer`` token, and nothing else (customers have no API keys)."""
+    token = _bearer(request)
+    if token is None:
+        raise Unauthorized(BEARER_MISSING)
+    return token
+
+
 def presented_credential(request: Request) -> str:
     """The access token or API key: ``Authorization: Bearer``, else (for Open Loyalty
     clients) an API key in ``X-AUTH-TOKEN`` or in the ``auth_token`` query parameter."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
+    token = _bearer(request)
+    if token is not None:
+        return token
     key = request.headers.get("x-auth-token") or request.query_params.get("auth_token")
     if key and key.strip():
         if not looks_like_key(key.strip()):
             raise Unauthorized(KEY_REFUSED)
         return key.strip()
-    raise Unauthorized("Send an access token: Authorization: Bearer <token>")
+    raise Unauthorized(BEARER_MISSING)
 
 
 async def get_claims(request: Request, settings: SettingsDep) -> Credentials:

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = Field(default=20, ge=1)
     login_failure_window_seconds: int = Field(default=15 * 60, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
+    customer_link_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    customer_code_ttl_seconds: int = Field(default=10 * 60, ge=60)
+    customer_code_max_attempts: int = Field(default=5, ge=1)
     invitation_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     # How often each ``serve`` worker runs the loyalty tick (one at a time); 0: never.
     loyalty_tick_seconds: int = Field(default=60, ge=0)

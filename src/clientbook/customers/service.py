@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.audit import service as audit
+from clientbook.customer_accounts.scope import public_store_of
+from clientbook.customer_accounts.service import revoke_customer_sessions
 from clientbook.customers.fields import apply_changes, check_identifiable, derive, given_fields
 from clientbook.customers.schemas import CustomerCreate, CustomerUpdate
 from clientbook.kit.db import utcnow
@@ -158,6 +160,7 @@ async def delete_customer(
     check_version(customer, if_match)
     customer.deleted_at = utcnow()
     await session.flush()
+    await revoke_customer_sessions(session, public_store_of(scope), customer.id)
     await audit.record(session, scope, customer.id, "deleted", ["deleted_at"])
 
 
@@ -180,6 +183,7 @@ async def delete_customers(
         customer.deleted_at = now
         await audit.record(session, scope, customer.id, "deleted", ["deleted_at"])
     await session.flush()
+    await revoke_customer_sessions(session, public_store_of(scope), *(c.id for c in deleted))
     return len(deleted)
 
 
@@ -210,6 +214,8 @@ async def set_active(
         changed.add("status")
     if changed:
         await session.flush()
+    if not active:
+        await revoke_customer_sessions(session, public_store_of(scope), customer.id)
     await audit.record(
         session, scope, customer.id, "activated" if active else "deactivated", changed
     )

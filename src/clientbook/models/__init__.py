@@ -4,6 +4,12 @@ from clientbook.kit.db import Base
 from clientbook.models.accounts import AuthSession, LoginAttempt, RefreshToken, User
 from clientbook.models.api_keys import ApiKey
 from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
+from clientbook.models.customer_accounts import (
+    CustomerCode,
+    CustomerCredential,
+    CustomerRefreshToken,
+    CustomerSession,
+)
 from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
 from clientbook.models.loyalty import (
@@ -29,10 +35,14 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerAddress",
+    "CustomerCode",
     "CustomerCount",
+    "CustomerCredential",
     "CustomerEvent",
     "CustomerFile",
     "CustomerGroup",
+    "CustomerRefreshToken",
+    "CustomerSession",
     "EarningRule",
     "GroupMember",
     "IdempotencyRecord",

@@ -1,0 +1,168 @@
+"""One-time activation secrets: a link token (e-mail) or a 6-digit code (SMS).
+
+A secret is consumed by one conditional UPDATE ... RETURNING: of concurrent redemptions
+exactly one succeeds. A new secret of a purpose replaces the customer's older ones.
+Wrong codes count against the customer's live codes too, so a code dies after a few
+guesses however they are spread over addresses.
+"""
+
+import uuid
+from typing import Literal
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbook.accounts.throttle import LoginThrottle
+from clientbook.customer_accounts.config import AccountConfig
+from clientbook.customer_accounts.identify import find_account
+from clientbook.customer_accounts.scope import PublicStore
+from clientbook.customer_accounts.secrets import hmac_of, new_code, new_token
+from clientbook.customer_accounts.service import name_key, throttle_key
+from clientbook.kit.db import Database, utcnow
+from clientbook.kit.errors import ValidationFailed
+from clientbook.models import CustomerCode, CustomerCredential
+
+Channel = Literal["email", "sms"]
+ACTIVATION = "activation"
+
+
+def _code_hmac(
+    key: str, store_id: uuid.UUID, customer_id: uuid.UUID, purpose: str, code: str
+) -> str:
+    return hmac_of(key, "code", str(store_id), str(customer_id), purpose, code)
+
+
+async def issue(
+    session: AsyncSession,
+    config: AccountConfig,
+    store: PublicStore,
+    customer_id: uuid.UUID,
+    *,
+    purpose: str,
+    channel: Channel,
+    target: str | None = None,
+) -> str:
+    """A new link token (email) or code (sms) for the customer; the value to send."""
+    store_id = store.id
+    codes = CustomerCode
+    await session.execute(
+        delete(codes).where(
+            codes.store_id == store_id, codes.customer_id == customer_id, codes.purpose == purpose
+        )
+    )
+    if channel == "sms":
+        value = new_code()
+        stored = _code_hmac(config.secret, store_id, customer_id, purpose, value)
+        ttl = config.code_ttl
+    else:
+        value = new_token()
+        stored = hmac_of(config.secret, "link", value)
+        ttl = config.link_ttl
+    session.add(
+        CustomerCode(
+            store_id=store_id,
+            customer_id=customer_id,
+            purpose=purpose,
+            code_hmac=stored,
+            target=target,
+            expires_at=utcnow() + ttl,
+            attempts=0,
+        )
+    )
+    await session.flush()
+    return value
+
+
+async def _consume(
+    session: AsyncSession, config: AccountConfig, store: PublicStore, purpose: str, stored: str
+) -> uuid.UUID | None:
+    store_id = store.id
+    codes = CustomerCode
+    return (
+        await session.execute(
+            update(codes)
+            .where(
+                codes.store_id == store_id,
+                codes.code_hmac == stored,
+                codes.purpose == purpose,
+                codes.used_at.is_(None),
+                codes.expires_at > utcnow(),
+                codes.attempts < config.code_max_attempts,
+            )
+            .values(used_at=utcnow())
+            .returning(codes.customer_id)
+        )
+    ).scalar_one_or_none()
+
+
+async def activate_with_token(
+    session: AsyncSession, config: AccountConfig, store: PublicStore, token: str
+) -> uuid.UUID:
+    customer_id = await _consume(
+        session, config, store, ACTIVATION, hmac_of(config.secret, "link", token)
+    )
+    if customer_id is None:
+        raise ValidationFailed.field("token", "is invalid, expired or already used")
+    await _mark_activated(session, store, customer_id)
+    return customer_id
+
+
+async def activate_with_code(
+    session: AsyncSession,
+    config: AccountConfig,
+    throttle: LoginThrottle,
+    database: Database,
+    store: PublicStore,
+    *,
+    username: str,
+    code: str,
+    ip: str,
+) -> uuid.UUID:
+    async with database.reading() as reader:  # as in service.sign_in
+        found = await find_account(reader, store, username)
+    await throttle.attempt(
+        email_key=throttle_key(store.id, "code:" + name_key(found, username)), ip=ip
+    )
+    refused = ValidationFailed.field("code", "is invalid, expired or already used")
+    if found is None:
+        raise refused
+    customer_id = found[0].id
+    stored = _code_hmac(config.secret, store.id, customer_id, ACTIVATION, code.strip())
+    if await _consume(session, config, store, ACTIVATION, stored) is None:
+        await _count_wrong_guess(session, store, customer_id)
+        refused.keep_changes = True
+        raise refused
+    await _mark_activated(session, store, customer_id)
+    return customer_id
+
+
+async def _count_wrong_guess(
+    session: AsyncSession, store: PublicStore, customer_id: uuid.UUID
+) -> None:
+    store_id = store.id
+    codes = CustomerCode
+    await session.execute(
+        update(codes)
+        .where(
+            codes.store_id == store_id,
+            codes.customer_id == customer_id,
+            codes.purpose == ACTIVATION,
+            codes.used_at.is_(None),
+        )
+        .values(attempts=codes.attempts + 1)
+    )
+
+
+async def _mark_activated(
+    session: AsyncSession, store: PublicStore, customer_id: uuid.UUID
+) -> None:
+    """Pending becomes active; an account already active stays so (the address is confirmed)."""
+    store_id = store.id
+    credential = await session.get(CustomerCredential, (store_id, customer_id))
+    if credential is None:
+        session.add(
+            CustomerCredential(store_id=store_id, customer_id=customer_id, activated_at=utcnow())
+        )
+    elif credential.activated_at is None:
+        credential.activated_at = utcnow()
+    await session.flush()
