@@ -4,7 +4,6 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from clientbook.accounts.endpoints import _no_store, _parse
 from clientbook.customer_accounts import codes, credentials, me, service
 from clientbook.customer_accounts.deps import (
     ConfigDep,
@@ -27,6 +26,7 @@ from clientbook.customers.serialize import customer_document, etag
 from clientbook.deps import DatabaseDep, SessionDep, StoreScopeDep
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.responses import FastJSON
+from clientbook.kit.token_requests import no_store, parse_token_request
 
 router = APIRouter(prefix="/v1/stores/{store}", tags=["customer accounts"])
 
@@ -52,8 +52,8 @@ async def customer_token(
     store: StoreDep,
 ) -> CustomerTokenOut:
     """A customer signs in with e-mail, phone or card number and password (JSON or form)."""
-    _no_store(response)
-    body = await _parse(request, CustomerLogin, "password", {})
+    no_store(response)
+    body = await parse_token_request(request, CustomerLogin, "password", {})
     session_id = await service.sign_in(
         session,
         database,
@@ -73,8 +73,8 @@ async def customer_refresh(
     request: Request, response: Response, session: SessionDep, config: ConfigDep, store: StoreDep
 ) -> CustomerTokenOut:
     """Trade a customer refresh token for a new pair; each works once."""
-    _no_store(response)
-    body = await _parse(request, CustomerRefresh, "refresh_token", {})
+    no_store(response)
+    body = await parse_token_request(request, CustomerRefresh, "refresh_token", {})
     pair = await service.refresh(session, config, store, body.refresh_token)
     return CustomerTokenOut(**pair.__dict__)
 
