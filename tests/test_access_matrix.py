@@ -48,6 +48,8 @@ from clientbook.models import (
     PriceList,
     Programme,
     Purchase,
+    Redemption,
+    Reward,
     Store,
     Tier,
     User,
@@ -81,6 +83,9 @@ class World:
     keys: dict[str, str]  # admin, seller (the target's), revoked, intruder (an admin key)
     tier_id: uuid.UUID
     purchase_id: uuid.UUID
+    reward_id: uuid.UUID  # redeemed once, by the customer
+    spare_reward_id: uuid.UUID  # never redeemed, to delete
+    redemption_id: uuid.UUID
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -397,6 +402,38 @@ ENDPOINTS = [
         201,
         lambda w: {"name": "Double", "points_per_unit": "2"},
     ),
+    Endpoint("rewards.list", "GET", "/rewards", Role.seller, 200),
+    Endpoint(
+        "rewards.create",
+        "POST",
+        "/rewards",
+        Role.admin,
+        201,
+        lambda w: {"name": "Mug", "cost": "5"},
+    ),
+    Endpoint("rewards.get", "GET", "/rewards/{reward}", Role.seller, 200),
+    Endpoint(
+        "rewards.patch", "PATCH", "/rewards/{reward}", Role.admin, 200, lambda w: {"stock": 3}
+    ),
+    Endpoint(
+        "rewards.delete",
+        "DELETE",
+        "/rewards/{spare_reward}",
+        Role.admin,
+        204,
+        openapi="/rewards/{reward_id}",
+    ),
+    Endpoint(
+        "rewards.redeem", "POST", "/customers/{customer}/rewards/{reward}/redeem", Role.seller, 201
+    ),
+    Endpoint("redemptions.list", "GET", "/customers/{customer}/redemptions", Role.seller, 200),
+    Endpoint(
+        "redemptions.use",
+        "POST",
+        "/customers/{customer}/redemptions/{redemption}/use",
+        Role.seller,
+        200,
+    ),
 ]
 
 CHECKS = [
@@ -453,6 +490,8 @@ def _openapi_path(endpoint: Endpoint) -> str:
         prescription="{prescription_id}",
         api_key="{key_id}",
         purchase="{purchase_id}",
+        reward="{reward_id}",
+        redemption="{redemption_id}",
     )
     return "/v1/stores/{store}" + path
 
@@ -557,6 +596,25 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
             headers=owner,
         )
     )
+    earned = await client.post(
+        f"{ctx.base}/customers/{customer.id}/points",
+        json={"type": "earn", "amount": 100},
+        headers=owner,
+    )
+    assert earned.status_code == 201, earned.text
+    reward = _made(
+        await client.post(
+            f"{ctx.base}/rewards", json={"name": "Coffee", "cost": "5", "stock": 10}, headers=owner
+        )
+    )
+    spare_reward = _made(
+        await client.post(f"{ctx.base}/rewards", json={"name": "Spare", "cost": "1"}, headers=owner)
+    )
+    redemption = _made(
+        await client.post(
+            f"{ctx.base}/customers/{customer.id}/rewards/{reward['id']}/redeem", headers=owner
+        )
+    )
     intruder = await factory.store(country="PL")
     intruder_customer = await factory.customer(intruder)
     keys = {
@@ -596,6 +654,9 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         keys=keys,
         tier_id=uuid.UUID(tier["id"]),
         purchase_id=uuid.UUID(purchase["id"]),
+        reward_id=uuid.UUID(reward["id"]),
+        spare_reward_id=uuid.UUID(spare_reward["id"]),
+        redemption_id=uuid.UUID(redemption["id"]),
     )
 
 
@@ -738,6 +799,13 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
                     ),
                 ),
                 (EarningRule, select(EarningRule.name, EarningRule.points_per_unit)),
+                (Reward, select(Reward.name, Reward.cost, Reward.stock).order_by(Reward.name)),
+                (
+                    Redemption,
+                    select(Redemption.coupon_code, Redemption.used_at).order_by(
+                        Redemption.coupon_code
+                    ),
+                ),
             )
         ]
         new_users = await session.scalar(
@@ -783,6 +851,9 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         prescription=world.prescription_id,
         api_key=world.api_key_id,
         purchase=world.purchase_id,
+        reward=world.reward_id,
+        spare_reward=world.spare_reward_id,
+        redemption=world.redemption_id,
     )
 
 

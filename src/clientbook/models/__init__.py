@@ -27,6 +27,7 @@ from clientbook.models.loyalty import (
 )
 from clientbook.models.messages import MessageTemplate, OutboxMessage
 from clientbook.models.records import CustomerFile, Prescription
+from clientbook.models.rewards import Redemption, Reward
 from clientbook.models.stores import Invitation, Membership, Store
 
 __all__ = [
@@ -61,7 +62,9 @@ __all__ = [
     "Programme",
     "Purchase",
     "PurchaseStats",
+    "Redemption",
     "RefreshToken",
+    "Reward",
     "Store",
     "Tier",
     "User",
