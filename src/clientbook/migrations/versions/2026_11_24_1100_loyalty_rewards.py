@@ -1,4 +1,4 @@
-"""Loyalty rewards catalogue and redemptions (coupons)
+"""Loyalty rewards catalogue and redemptions (coupons); members by tier evaluation
 
 Revision ID: c4e7a2b91d03
 Revises: 6a1c3e5f7b90
@@ -94,8 +94,15 @@ def upgrade() -> None:
             unique=False,
         )
 
+    with op.batch_alter_table("loyalty_members", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_loyalty_members_store_id_evaluated_at", ["store_id", "evaluated_at"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("loyalty_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_loyalty_members_store_id_evaluated_at")
     with op.batch_alter_table("loyalty_redemptions", schema=None) as batch_op:
         batch_op.drop_index("ix_loyalty_redemptions_store_id_customer_id_reward_id")
     op.drop_table("loyalty_redemptions")
