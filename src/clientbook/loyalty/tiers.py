@@ -206,7 +206,7 @@ def review_at(rules: Programme, state: Member) -> datetime | None:
 
 def due_reviews(
     scope: StoreScope, rules: Programme, now: datetime, limit: int
-) -> Select[tuple[uuid.UUID]]:
+) -> Select[uuid.UUID]:
     """Customers holding a tier whose periodic review has come (oldest first), for the
     scheduled job: without it a customer who never earns again would keep the tier."""
     days = rules.downgrade_days or 0
