@@ -49,6 +49,8 @@ from clientbook.models import (
     Programme,
     Purchase,
     Redemption,
+    ReferralCode,
+    ReferralRule,
     Reward,
     Store,
     Tier,
@@ -426,6 +428,16 @@ ENDPOINTS = [
     Endpoint(
         "rewards.redeem", "POST", "/customers/{customer}/rewards/{reward}/redeem", Role.seller, 201
     ),
+    Endpoint("referrals.list", "GET", "/customers/{customer}/referrals", Role.seller, 200),
+    Endpoint("referral_rule.get", "GET", "/referral-rule", Role.seller, 200),
+    Endpoint(
+        "referral_rule.put",
+        "PUT",
+        "/referral-rule",
+        Role.admin,
+        200,
+        lambda w: {"referrer_points": "25"},
+    ),
     Endpoint("redemptions.list", "GET", "/customers/{customer}/redemptions", Role.seller, 200),
     Endpoint(
         "redemptions.use",
@@ -607,6 +619,10 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
             f"{ctx.base}/rewards", json={"name": "Coffee", "cost": "5", "stock": 10}, headers=owner
         )
     )
+    # The customer's referral code is made on its first read; make it now, so the
+    # matrix's reads change nothing.
+    coded = await client.get(f"{ctx.base}/customers/{customer.id}/referrals", headers=owner)
+    assert coded.status_code == 200, coded.text
     spare_reward = _made(
         await client.post(f"{ctx.base}/rewards", json={"name": "Spare", "cost": "1"}, headers=owner)
     )
@@ -799,6 +815,11 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
                     ),
                 ),
                 (EarningRule, select(EarningRule.name, EarningRule.points_per_unit)),
+                (
+                    ReferralRule,
+                    select(ReferralRule.referrer_points, ReferralRule.active),
+                ),
+                (ReferralCode, select(ReferralCode.customer_id, ReferralCode.code)),
                 (Reward, select(Reward.name, Reward.cost, Reward.stock).order_by(Reward.name)),
                 (
                     Redemption,

@@ -25,6 +25,7 @@ from clientbook.kit.proxies import TrustedProxies
 from clientbook.kit.storage import storage_from_url
 from clientbook.loyalty.endpoints import router as loyalty_router
 from clientbook.loyalty.purchase_endpoints import router as purchases_router
+from clientbook.loyalty.referral_endpoints import router as referrals_router
 from clientbook.loyalty.reward_endpoints import router as rewards_router
 from clientbook.loyalty.tick import run_forever
 from clientbook.loyalty.tier_endpoints import router as tiers_router
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         tiers_router,
         purchases_router,
         rewards_router,
+        referrals_router,
         files_router,
         optics_router,
         joptic_router,

@@ -24,6 +24,7 @@ from clientbook.kit import idempotency
 from clientbook.kit.errors import PreconditionFailed
 from clientbook.kit.pagination import MAX_LIMIT, PageInfo
 from clientbook.kit.responses import FastJSON, json_values
+from clientbook.loyalty import referrals
 from clientbook.loyalty.filters import PurchaseFilter
 from clientbook.stores.scope import resolve_store_scope
 
@@ -64,6 +65,7 @@ async def create_customer(
         if replayed is not None:
             return replayed
     customer = await service.create_customer(session, scope, data)
+    await referrals.customer_created(session, scope, customer, data.referral_code)
     location = f"/v1/stores/{scope.store_code}/customers/{customer.id}"
     response = _one(customer, 201, Location=location)
     if idempotency_key:

@@ -95,6 +95,9 @@ class CustomerFields(RequestBody):
 
 class CustomerCreate(CustomerFields):
     is_active: bool | None = None
+    referral_code: str | None = Field(
+        None, min_length=1, max_length=40, description="The code of the customer who referred"
+    )
 
 
 class CustomerUpdate(CustomerFields):

@@ -14,7 +14,7 @@ from clientbook.customers.service import get_customer
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import Conflict, NotFound, ValidationFailed
 from clientbook.kit.integrity import UniqueRule, insert_new, unique_violations
-from clientbook.loyalty import ledger, rules, tiers
+from clientbook.loyalty import ledger, referrals, rules, tiers
 from clientbook.loyalty.wallets import wallet_by_id
 from clientbook.models import PointsEntry, Purchase, PurchaseStats
 from clientbook.models.loyalty import ZERO
@@ -127,6 +127,7 @@ async def _complete(session: AsyncSession, scope: StoreScope, purchase: Purchase
         purchase.points_earned += points
     await _count(session, scope, purchase, sign=1)
     await tiers.recalculate(session, scope, purchase.customer_id, utcnow())
+    await referrals.complete_for(session, scope, purchase.customer_id)
 
 
 async def _take_back(

@@ -26,7 +26,9 @@ from clientbook.models.loyalty import (
     Wallet,
 )
 from clientbook.models.messages import MessageTemplate, OutboxMessage
+from clientbook.models.points_of_sale import PointOfSale, PosCustomer, PosSeller
 from clientbook.models.records import CustomerFile, Prescription
+from clientbook.models.referrals import Referral, ReferralCode, ReferralRule
 from clientbook.models.rewards import Redemption, Reward
 from clientbook.models.stores import Invitation, Membership, Store
 
@@ -53,16 +55,22 @@ __all__ = [
     "Membership",
     "MessageTemplate",
     "OutboxMessage",
+    "PointOfSale",
     "PointsAllocation",
     "PointsBalance",
     "PointsEntry",
     "PointsLot",
+    "PosCustomer",
+    "PosSeller",
     "Prescription",
     "PriceList",
     "Programme",
     "Purchase",
     "PurchaseStats",
     "Redemption",
+    "Referral",
+    "ReferralCode",
+    "ReferralRule",
     "RefreshToken",
     "Reward",
     "Store",
