@@ -43,7 +43,9 @@ from clientbook.models import (
     Member,
     Membership,
     MessageTemplate,
+    PointOfSale,
     PointsBalance,
+    PosSeller,
     Prescription,
     PriceList,
     Programme,
@@ -88,6 +90,8 @@ class World:
     reward_id: uuid.UUID  # redeemed once, by the customer
     spare_reward_id: uuid.UUID  # never redeemed, to delete
     redemption_id: uuid.UUID
+    pos_id: uuid.UUID  # the extra seller is tied to it
+    spare_pos_id: uuid.UUID  # to delete
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -438,6 +442,46 @@ ENDPOINTS = [
         200,
         lambda w: {"referrer_points": "25"},
     ),
+    Endpoint("pos.list", "GET", "/points-of-sale", Role.seller, 200),
+    Endpoint(
+        "pos.create",
+        "POST",
+        "/points-of-sale",
+        Role.admin,
+        201,
+        lambda w: {"name": "Kiosk", "identifier": "K-1"},
+    ),
+    Endpoint("pos.get", "GET", "/points-of-sale/{pos}", Role.seller, 200),
+    Endpoint(
+        "pos.patch", "PATCH", "/points-of-sale/{pos}", Role.admin, 200, lambda w: {"name": "X"}
+    ),
+    Endpoint(
+        "pos.delete",
+        "DELETE",
+        "/points-of-sale/{spare_pos}",
+        Role.admin,
+        204,
+        openapi="/points-of-sale/{pos_id}",
+    ),
+    Endpoint("pos.sellers", "GET", "/points-of-sale/{pos}/sellers", Role.seller, 200),
+    Endpoint(
+        "pos.tie",
+        "PUT",
+        "/points-of-sale/{pos}/sellers/{seller}",
+        Role.admin,
+        204,
+        openapi="/points-of-sale/{pos_id}/sellers/{user_id}",
+    ),
+    Endpoint("pos.untie", "DELETE", "/points-of-sale/{pos}/sellers/{member}", Role.admin, 204),
+    Endpoint("customers.pos", "GET", "/customers/{customer}/point-of-sale", Role.seller, 200),
+    Endpoint(
+        "customers.pos_assign",
+        "PUT",
+        "/customers/{customer}/point-of-sale",
+        Role.seller,
+        200,
+        lambda w: {"pos_id": str(w.pos_id)},
+    ),
     Endpoint("redemptions.list", "GET", "/customers/{customer}/redemptions", Role.seller, 200),
     Endpoint(
         "redemptions.use",
@@ -504,6 +548,7 @@ def _openapi_path(endpoint: Endpoint) -> str:
         purchase="{purchase_id}",
         reward="{reward_id}",
         redemption="{redemption_id}",
+        pos="{pos_id}",
     )
     return "/v1/stores/{store}" + path
 
@@ -631,6 +676,20 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
             f"{ctx.base}/customers/{customer.id}/rewards/{reward['id']}/redeem", headers=owner
         )
     )
+    pos = _made(
+        await client.post(
+            f"{ctx.base}/points-of-sale", json={"name": "Main", "identifier": "M-1"}, headers=owner
+        )
+    )
+    spare_pos = _made(
+        await client.post(
+            f"{ctx.base}/points-of-sale", json={"name": "Spare", "identifier": "S-1"}, headers=owner
+        )
+    )
+    tied = await client.put(
+        f"{ctx.base}/points-of-sale/{pos['id']}/sellers/{member.user.id}", headers=owner
+    )
+    assert tied.status_code == 204, tied.text
     intruder = await factory.store(country="PL")
     intruder_customer = await factory.customer(intruder)
     keys = {
@@ -673,6 +732,8 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         reward_id=uuid.UUID(reward["id"]),
         spare_reward_id=uuid.UUID(spare_reward["id"]),
         redemption_id=uuid.UUID(redemption["id"]),
+        pos_id=uuid.UUID(pos["id"]),
+        spare_pos_id=uuid.UUID(spare_pos["id"]),
     )
 
 
@@ -820,6 +881,13 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
                     select(ReferralRule.referrer_points, ReferralRule.active),
                 ),
                 (ReferralCode, select(ReferralCode.customer_id, ReferralCode.code)),
+                (
+                    PointOfSale,
+                    select(PointOfSale.name, PointOfSale.identifier).order_by(
+                        PointOfSale.identifier
+                    ),
+                ),
+                (PosSeller, select(PosSeller.user_id, PosSeller.pos_id)),
                 (Reward, select(Reward.name, Reward.cost, Reward.stock).order_by(Reward.name)),
                 (
                     Redemption,
@@ -875,6 +943,9 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         reward=world.reward_id,
         spare_reward=world.spare_reward_id,
         redemption=world.redemption_id,
+        pos=world.pos_id,
+        spare_pos=world.spare_pos_id,
+        seller=world.ctx.seller.user.id,
     )
 
 

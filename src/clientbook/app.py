@@ -24,6 +24,7 @@ from clientbook.kit.middleware import BodyLimit, RequestContext, UntrustedInput
 from clientbook.kit.proxies import TrustedProxies
 from clientbook.kit.storage import storage_from_url
 from clientbook.loyalty.endpoints import router as loyalty_router
+from clientbook.loyalty.pos_endpoints import router as pos_router
 from clientbook.loyalty.purchase_endpoints import router as purchases_router
 from clientbook.loyalty.referral_endpoints import router as referrals_router
 from clientbook.loyalty.reward_endpoints import router as rewards_router
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         purchases_router,
         rewards_router,
         referrals_router,
+        pos_router,
         files_router,
         optics_router,
         joptic_router,

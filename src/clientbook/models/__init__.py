@@ -26,7 +26,7 @@ from clientbook.models.loyalty import (
     Wallet,
 )
 from clientbook.models.messages import MessageTemplate, OutboxMessage
-from clientbook.models.points_of_sale import PointOfSale, PosCustomer, PosSeller
+from clientbook.models.points_of_sale import PointOfSale, PosSeller
 from clientbook.models.records import CustomerFile, Prescription
 from clientbook.models.referrals import Referral, ReferralCode, ReferralRule
 from clientbook.models.rewards import Redemption, Reward
@@ -60,7 +60,6 @@ __all__ = [
     "PointsBalance",
     "PointsEntry",
     "PointsLot",
-    "PosCustomer",
     "PosSeller",
     "Prescription",
     "PriceList",

@@ -1,5 +1,5 @@
-"""Points of sale: a store's shops and tills, the sellers working at one, the customers
-assigned to one. Purchases name the POS they were made at (``pos_id``)."""
+"""Points of sale: a store's shops and tills and the sellers working at one. Customers
+(``customers.pos_id``) and purchases (``pos_id``) name the POS they belong to."""
 
 import uuid
 
@@ -44,24 +44,4 @@ class PosSeller(Base):
 
     store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    pos_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-
-
-class PosCustomer(Base):
-    """A customer assigned to one POS (their home shop)."""
-
-    __tablename__ = "loyalty_pos_customers"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["store_id", "customer_id"], ["customers.store_id", "customers.id"], ondelete="CASCADE"
-        ),
-        ForeignKeyConstraint(
-            ["store_id", "pos_id"],
-            ["loyalty_points_of_sale.store_id", "loyalty_points_of_sale.id"],
-            ondelete="CASCADE",
-        ),
-    )
-
-    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     pos_id: Mapped[uuid.UUID] = mapped_column(Uuid)

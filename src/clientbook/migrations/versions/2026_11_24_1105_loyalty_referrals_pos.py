@@ -84,25 +84,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("store_id", name=op.f("pk_loyalty_referral_rules")),
     )
     op.create_table(
-        "loyalty_pos_customers",
-        sa.Column("store_id", sa.Uuid(), nullable=False),
-        sa.Column("customer_id", sa.Uuid(), nullable=False),
-        sa.Column("pos_id", sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["store_id", "customer_id"],
-            ["customers.store_id", "customers.id"],
-            name=op.f("fk_loyalty_pos_customers_store_id_customer_id_customers"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["store_id", "pos_id"],
-            ["loyalty_points_of_sale.store_id", "loyalty_points_of_sale.id"],
-            name=op.f("fk_loyalty_pos_customers_store_id_pos_id_loyalty_points_of_sale"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("store_id", "customer_id", name=op.f("pk_loyalty_pos_customers")),
-    )
-    op.create_table(
         "loyalty_referral_codes",
         sa.Column("store_id", sa.Uuid(), nullable=False),
         sa.Column("customer_id", sa.Uuid(), nullable=False),
@@ -159,7 +140,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_loyalty_referrals_store_id_referrer_id")
     op.drop_table("loyalty_referrals")
     op.drop_table("loyalty_referral_codes")
-    op.drop_table("loyalty_pos_customers")
     op.drop_table("loyalty_referral_rules")
     op.drop_table("loyalty_pos_sellers")
     op.drop_table("loyalty_points_of_sale")
