@@ -21,7 +21,7 @@ from clientbook.customers.schemas import (
 from clientbook.customers.serialize import customer_document, etag
 from clientbook.deps import ClaimsDep, DatabaseDep, SessionDep, StoreRef, StoreScopeDep
 from clientbook.kit import idempotency
-from clientbook.kit.errors import PreconditionFailed
+from clientbook.kit.errors import PreconditionFailed, ValidationFailed
 from clientbook.kit.pagination import MAX_LIMIT, PageInfo
 from clientbook.kit.responses import FastJSON, json_values
 from clientbook.loyalty import referrals
@@ -146,19 +146,25 @@ async def list_customers(
     where = query.filter()
     page, limit, cursor = query.page, query.limit, query.cursor
     order_by = queries.Sort(query.sort, query.order)
-    if cursor is None and where == queries.CustomerFilter():
+    if cursor is None and where == queries.CustomerFilter() and queries.has_cursors(order_by):
         customers, info = await reads.unfiltered_page(
             database, claims, store, order_by, page=page, limit=limit
         )
         return _page(customers, info, order_by)
     scope = await resolve_store_scope(session, claims, store)
+    if cursor is not None and not queries.has_cursors(order_by):
+        raise ValidationFailed.field("cursor", f"is not available with sort={query.sort}")
     if cursor is not None:
         rows = await queries.find_customers(
             session, scope, where, order_by, limit=limit + 1, after=cursor or None
         )
         has_next = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = queries.cursor_of(rows[-1], order_by) if has_next else None
+        next_cursor = (
+            queries.cursor_of(rows[-1], order_by)
+            if has_next and queries.has_cursors(order_by)
+            else None
+        )
         pagination: dict[str, Any] = {
             "limit": limit,
             "has_next": has_next,
@@ -180,7 +186,9 @@ async def list_customers(
 def _page(rows: Sequence[Any], info: PageInfo, order_by: queries.Sort) -> FastJSON:
     pagination = info.as_dict()
     pagination["next_cursor"] = (
-        queries.cursor_of(rows[-1], order_by) if rows and info.has_next else None
+        queries.cursor_of(rows[-1], order_by)
+        if rows and info.has_next and queries.has_cursors(order_by)
+        else None
     )
     return FastJSON({"data": [customer_document(c) for c in rows], "pagination": pagination})
 

@@ -166,5 +166,15 @@ class EventOut(ResponseBody):
     at: datetime
 
 
-SortField = Literal["name", "email", "created_at", "updated_at", "is_active"]
+SortField = Literal[
+    "name",
+    "email",
+    "created_at",
+    "updated_at",
+    "is_active",
+    "transactions_amount",
+    "transactions_count",
+    "average_transaction_amount",
+    "last_transaction_date",
+]
 SortOrder = Literal["asc", "desc"]

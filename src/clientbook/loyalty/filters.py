@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from clientbook.models import Customer, PurchaseStats
 from clientbook.stores.scope import StoreScope
@@ -63,3 +63,30 @@ def purchase_conditions(
         )
         conditions.append(last >= since)
     return conditions
+
+
+def _stat_of_listed(column: Any, default: Any) -> ColumnElement[Any]:
+    """The listed customer's stat (a correlated subquery on the stats row's primary key),
+    ``default`` without purchases."""
+    found = (
+        select(column)
+        .where(
+            and_(
+                PurchaseStats.store_id == Customer.store_id,
+                PurchaseStats.customer_id == Customer.id,
+            )
+        )
+        .scalar_subquery()
+    )
+    return func.coalesce(found, default)
+
+
+# Open Loyalty's sorts (transactionsAmount, transactionsCount, averageTransactionAmount,
+# lastTransactionDate) as canonical list sorts; a customer without purchases sorts as 0
+# (and with the oldest last purchase).
+PURCHASE_SORTS: dict[str, ColumnElement[Any]] = {
+    "transactions_amount": _stat_of_listed(PurchaseStats.total, 0),
+    "transactions_count": _stat_of_listed(PurchaseStats.count, 0),
+    "average_transaction_amount": _stat_of_listed(PurchaseStats.average, 0),
+    "last_transaction_date": _stat_of_listed(PurchaseStats.last_at, None),
+}
