@@ -2,11 +2,11 @@
 as conditions on the canonical customer list. A customer without purchases counts as 0."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, literal, select
 
 from clientbook.models import Customer, PurchaseStats
 from clientbook.stores.scope import StoreScope
@@ -83,10 +83,13 @@ def _stat_of_listed(column: Any, default: Any) -> ColumnElement[Any]:
 
 # Open Loyalty's sorts (transactionsAmount, transactionsCount, averageTransactionAmount,
 # lastTransactionDate) as canonical list sorts; a customer without purchases sorts as 0
-# (and with the oldest last purchase).
+# and as having bought at the epoch (so PostgreSQL and SQLite, which place NULLs at
+# opposite ends, agree).
 PURCHASE_SORTS: dict[str, ColumnElement[Any]] = {
     "transactions_amount": _stat_of_listed(PurchaseStats.total, 0),
     "transactions_count": _stat_of_listed(PurchaseStats.count, 0),
     "average_transaction_amount": _stat_of_listed(PurchaseStats.average, 0),
-    "last_transaction_date": _stat_of_listed(PurchaseStats.last_at, None),
+    "last_transaction_date": _stat_of_listed(
+        PurchaseStats.last_at, literal(datetime(1970, 1, 1, tzinfo=UTC), PurchaseStats.last_at.type)
+    ),
 }
