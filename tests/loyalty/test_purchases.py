@@ -204,6 +204,7 @@ async def test_the_customer_list_filters_on_purchase_stats(
     assert await ids(transactions_count_from=2, transactions_count_to=2) == {str(big.id)}
     assert await ids(transactions_count_to=0) == everyone - {str(big.id), str(small.id)}
     assert str(none.id) in await ids(transactions_count_to=0)
+    assert await ids(transactions_amount_to="1000") == everyone  # 0 is within, so no-buyers too
     assert await ids(days_from_last_transaction_to=30) == {str(small.id)}
     response = await client.get(
         f"{ctx.base}/customers",

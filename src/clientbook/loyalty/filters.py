@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 
 from clientbook.models import Customer, PurchaseStats
 from clientbook.stores.scope import StoreScope
@@ -26,18 +26,10 @@ class PurchaseFilter:
 def purchase_conditions(
     scope: StoreScope, where: PurchaseFilter, now: datetime
 ) -> list[ColumnElement[bool]]:
-    def stat(column: Any) -> ColumnElement[Any]:
-        found = (
-            select(column)
-            .where(
-                PurchaseStats.store_id == scope.store_id,
-                PurchaseStats.customer_id == Customer.id,
-            )
-            .scalar_subquery()
-        )
-        return func.coalesce(found, 0)
-
-    conditions: list[ColumnElement[bool]] = []
+    """One semi-join on the stats table, driven by its per-store indexes: the store's
+    buyers that match, plus (only when 0 purchases would match too) the customers with no
+    stats row. A correlated subquery per customer read every customer of the store."""
+    checks: list[tuple[ColumnElement[bool], bool]] = []  # (on the stats row, true at 0)
     for column, low, high in (
         (PurchaseStats.total, where.transactions_amount_from, where.transactions_amount_to),
         (
@@ -48,21 +40,24 @@ def purchase_conditions(
         (PurchaseStats.count, where.transactions_count_from, where.transactions_count_to),
     ):
         if low is not None:
-            conditions.append(stat(column) >= low)
+            checks.append((column >= low, low <= 0))
         if high is not None:
-            conditions.append(stat(column) <= high)
+            checks.append((column <= high, high >= 0))
     if where.days_from_last_transaction_to is not None:
         since = now - timedelta(days=where.days_from_last_transaction_to)
-        last = (
-            select(PurchaseStats.last_at)
-            .where(
-                PurchaseStats.store_id == scope.store_id,
-                PurchaseStats.customer_id == Customer.id,
-            )
-            .scalar_subquery()
-        )
-        conditions.append(last >= since)
-    return conditions
+        checks.append((PurchaseStats.last_at >= since, False))
+    if not checks:
+        return []
+    buyers = select(PurchaseStats.customer_id).where(
+        PurchaseStats.store_id == scope.store_id, *(check for check, _ in checks)
+    )
+    matching = Customer.id.in_(buyers)
+    if not all(at_zero for _, at_zero in checks):
+        return [matching]
+    has_stats = exists().where(
+        PurchaseStats.store_id == scope.store_id, PurchaseStats.customer_id == Customer.id
+    )
+    return [or_(matching, ~has_stats)]
 
 
 def _stat_of_listed(column: Any, default: Any) -> ColumnElement[Any]:
