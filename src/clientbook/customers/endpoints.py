@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from clientbook.customers import pages, queries, reads, service
 from clientbook.customers.schemas import (
-    CustomerCreate,
+    CustomerCreateBody,
     CustomerOut,
     CustomerUpdate,
     SortField,
@@ -53,7 +53,7 @@ def _one(customer: Any, status_code: int = 200, **headers: str) -> FastJSON:
 
 @router.post("", status_code=201, response_model=CustomerOut)
 async def create_customer(
-    data: CustomerCreate,
+    data: CustomerCreateBody,
     session: SessionDep,
     scope: StoreScopeDep,
     idempotency_key: IdempotencyKey = None,

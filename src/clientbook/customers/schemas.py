@@ -95,6 +95,12 @@ class CustomerFields(RequestBody):
 
 class CustomerCreate(CustomerFields):
     is_active: bool | None = None
+
+
+class CustomerCreateBody(CustomerCreate):
+    """The canonical create: a customer's fields, and who referred it (not a field of the
+    customer, so not in imports and exports)."""
+
     referral_code: str | None = Field(
         None, min_length=1, max_length=40, description="The code of the customer who referred"
     )
