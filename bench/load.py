@@ -114,6 +114,13 @@ request = function()
   elseif mode == "patch" then
     return wrk.format("PATCH", "/v1/stores/%(store)s/customers/" .. id, nil,
       '{"first_name": "Bench' .. counter .. '"}')
+  elseif mode == "loyalty" then
+    return wrk.format("GET", "/v1/stores/%(store)s/customers/" .. id .. "/loyalty")
+  elseif mode == "purchase" then
+    return wrk.format("POST", "/v1/stores/%(store)s/purchases", nil,
+      '{"customer_id": "' .. id .. '", "number": "load-' .. thread_tag .. '-' .. counter ..
+      '", "status": "completed", "total": "84.97", "currency": "EUR",' ..
+      ' "purchased_at": "2026-11-20T10:00:00Z"}')
   elseif mode == "create" then
     return wrk.format("POST", "/v1/stores/%(store)s/customers", nil,
       '{"first_name": "Load", "last_name": "Test", "email": "load-' .. thread_tag .. '-' ..
@@ -257,6 +264,9 @@ def _api_scenarios(
         ),
         ("create", "create", ["x"]),
         ("patch", "patch", ["x"]),
+        ("loyalty: status read", "loyalty", ["x"]),
+        ("loyalty: earning on a purchase", "purchase", ["x"]),
+        *[(name, "list", queries) for name, queries in PURCHASE_FILTERS],
     ):
         if only and only not in name:
             continue
@@ -264,7 +274,11 @@ def _api_scenarios(
             _remember_counts(token, queries)
         query_file = folder / f"{mode}-{len(results)}.txt"
         query_file.write_text("\n".join(queries))
-        files = {"ids": str(ids), "queries": str(query_file), "token": token}
+        id_file = ids
+        if mode in ("loyalty", "purchase"):
+            id_file = folder / "loyal-ids.txt"
+            id_file.write_text("\n".join(samples["loyal_ids"] or samples["ids"]))
+        files = {"ids": str(id_file), "queries": str(query_file), "token": token}
         for concurrency in (1, 16):
             measure = wrk(name, mode, concurrency, duration, files)
             print(
@@ -296,6 +310,9 @@ async def _tidy(url: str) -> None:
         await connection.execute(
             "DELETE FROM customers WHERE email LIKE 'load-%@bench.example.com'"
         )
+        # The earning scenario's purchases, so their numbers can come again; the points
+        # they earned stay in the ledger (which keeps reconciling) and in the stats.
+        await connection.execute("DELETE FROM loyalty_purchases WHERE number LIKE 'load-%'")
         await connection.execute("VACUUM ANALYZE customers")
     finally:
         await connection.close()
@@ -313,6 +330,11 @@ async def _samples(url: str) -> dict[str, Any]:
             "WHERE store_id = $1 AND deleted_at IS NULL ORDER BY random() LIMIT 1000",
             store_id,
         )
+        loyal = await connection.fetch(
+            "SELECT customer_id FROM loyalty_balances WHERE store_id = $1"
+            " ORDER BY random() LIMIT 1000",
+            store_id,
+        )
         deep = await connection.fetchrow(
             "SELECT id, created_at FROM customers WHERE store_id = $1 AND deleted_at IS NULL "
             "ORDER BY created_at DESC, id DESC OFFSET 19980 LIMIT 1",
@@ -326,6 +348,7 @@ async def _samples(url: str) -> dict[str, Any]:
         "store_id": store_id,
         "size": size,
         "ids": [str(r["id"]) for r in rows],
+        "loyal_ids": [str(r["customer_id"]) for r in loyal],
         "name_parts": sorted({r["last_name"][1:5].lower() for r in rows}),
         "common_parts": _common_parts([r["last_name"] for r in rows]),
         "email_parts": [r["email"].split("@")[0][-8:] for r in rng.sample(rows, 50)],
@@ -333,6 +356,24 @@ async def _samples(url: str) -> dict[str, Any]:
         "cursor": cursor,
         "deep": deep,
     }
+
+
+# Open Loyalty's customer list filters on purchase stats (bench.loyalty_data makes them).
+PURCHASE_FILTERS = [
+    (
+        "loyalty: amount from/to filter",
+        [f"transactions_amount_from={a}&transactions_amount_to={a + 50}" for a in (50, 150, 400)],
+    ),
+    (
+        "loyalty: count and average filter",
+        [
+            "transactions_count_from=2&average_transaction_amount_from=100",
+            "transactions_count_from=3",
+            "average_transaction_amount_to=20",
+        ],
+    ),
+    ("loyalty: days since last purchase", ["days_from_last_transaction_to=30"]),
+]
 
 
 # Searches that match a large part of the store: every page is full, so each total is a

@@ -43,11 +43,17 @@ from clientbook.models import (
     Member,
     Membership,
     MessageTemplate,
+    PointOfSale,
     PointsBalance,
+    PosSeller,
     Prescription,
     PriceList,
     Programme,
     Purchase,
+    Redemption,
+    ReferralCode,
+    ReferralRule,
+    Reward,
     Store,
     Tier,
     User,
@@ -81,6 +87,11 @@ class World:
     keys: dict[str, str]  # admin, seller (the target's), revoked, intruder (an admin key)
     tier_id: uuid.UUID
     purchase_id: uuid.UUID
+    reward_id: uuid.UUID  # redeemed once, by the customer
+    spare_reward_id: uuid.UUID  # never redeemed, to delete
+    redemption_id: uuid.UUID
+    pos_id: uuid.UUID  # the extra seller is tied to it
+    spare_pos_id: uuid.UUID  # to delete
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -397,6 +408,88 @@ ENDPOINTS = [
         201,
         lambda w: {"name": "Double", "points_per_unit": "2"},
     ),
+    Endpoint("rewards.list", "GET", "/rewards", Role.seller, 200),
+    Endpoint(
+        "rewards.create",
+        "POST",
+        "/rewards",
+        Role.admin,
+        201,
+        lambda w: {"name": "Mug", "cost": "5"},
+    ),
+    Endpoint("rewards.get", "GET", "/rewards/{reward}", Role.seller, 200),
+    Endpoint(
+        "rewards.patch", "PATCH", "/rewards/{reward}", Role.admin, 200, lambda w: {"stock": 3}
+    ),
+    Endpoint(
+        "rewards.delete",
+        "DELETE",
+        "/rewards/{spare_reward}",
+        Role.admin,
+        204,
+        openapi="/rewards/{reward_id}",
+    ),
+    Endpoint(
+        "rewards.redeem", "POST", "/customers/{customer}/rewards/{reward}/redeem", Role.seller, 201
+    ),
+    Endpoint("referrals.list", "GET", "/customers/{customer}/referrals", Role.seller, 200),
+    Endpoint("referral_rule.get", "GET", "/referral-rule", Role.seller, 200),
+    Endpoint(
+        "referral_rule.put",
+        "PUT",
+        "/referral-rule",
+        Role.admin,
+        200,
+        lambda w: {"referrer_points": "25"},
+    ),
+    Endpoint("pos.list", "GET", "/points-of-sale", Role.seller, 200),
+    Endpoint(
+        "pos.create",
+        "POST",
+        "/points-of-sale",
+        Role.admin,
+        201,
+        lambda w: {"name": "Kiosk", "identifier": "K-1"},
+    ),
+    Endpoint("pos.get", "GET", "/points-of-sale/{pos}", Role.seller, 200),
+    Endpoint(
+        "pos.patch", "PATCH", "/points-of-sale/{pos}", Role.admin, 200, lambda w: {"name": "X"}
+    ),
+    Endpoint(
+        "pos.delete",
+        "DELETE",
+        "/points-of-sale/{spare_pos}",
+        Role.admin,
+        204,
+        openapi="/points-of-sale/{pos_id}",
+    ),
+    Endpoint("pos.sellers", "GET", "/points-of-sale/{pos}/sellers", Role.seller, 200),
+    Endpoint(
+        "pos.tie",
+        "PUT",
+        "/points-of-sale/{pos}/sellers/{seller}",
+        Role.admin,
+        204,
+        openapi="/points-of-sale/{pos_id}/sellers/{user_id}",
+    ),
+    Endpoint("pos.untie", "DELETE", "/points-of-sale/{pos}/sellers/{member}", Role.admin, 204),
+    Endpoint("customers.pos", "GET", "/customers/{customer}/point-of-sale", Role.seller, 200),
+    Endpoint(
+        "customers.pos_assign",
+        "PUT",
+        "/customers/{customer}/point-of-sale",
+        Role.seller,
+        200,
+        lambda w: {"pos_id": str(w.pos_id)},
+    ),
+    Endpoint("redemptions.list", "GET", "/customers/{customer}/redemptions", Role.seller, 200),
+    Endpoint(
+        "redemptions.use",
+        "POST",
+        "/customers/{customer}/redemptions/{redemption}/use",
+        Role.seller,
+        200,
+    ),
 ]
 
 CHECKS = [
@@ -453,6 +546,9 @@ def _openapi_path(endpoint: Endpoint) -> str:
         prescription="{prescription_id}",
         api_key="{key_id}",
         purchase="{purchase_id}",
+        reward="{reward_id}",
+        redemption="{redemption_id}",
+        pos="{pos_id}",
     )
     return "/v1/stores/{store}" + path
 
@@ -557,6 +653,43 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
             headers=owner,
         )
     )
+    earned = await client.post(
+        f"{ctx.base}/customers/{customer.id}/points",
+        json={"type": "earn", "amount": 100},
+        headers=owner,
+    )
+    assert earned.status_code == 201, earned.text
+    reward = _made(
+        await client.post(
+            f"{ctx.base}/rewards", json={"name": "Coffee", "cost": "5", "stock": 10}, headers=owner
+        )
+    )
+    # The customer's referral code is made on its first read; make it now, so the
+    # matrix's reads change nothing.
+    coded = await client.get(f"{ctx.base}/customers/{customer.id}/referrals", headers=owner)
+    assert coded.status_code == 200, coded.text
+    spare_reward = _made(
+        await client.post(f"{ctx.base}/rewards", json={"name": "Spare", "cost": "1"}, headers=owner)
+    )
+    redemption = _made(
+        await client.post(
+            f"{ctx.base}/customers/{customer.id}/rewards/{reward['id']}/redeem", headers=owner
+        )
+    )
+    pos = _made(
+        await client.post(
+            f"{ctx.base}/points-of-sale", json={"name": "Main", "identifier": "M-1"}, headers=owner
+        )
+    )
+    spare_pos = _made(
+        await client.post(
+            f"{ctx.base}/points-of-sale", json={"name": "Spare", "identifier": "S-1"}, headers=owner
+        )
+    )
+    tied = await client.put(
+        f"{ctx.base}/points-of-sale/{pos['id']}/sellers/{member.user.id}", headers=owner
+    )
+    assert tied.status_code == 204, tied.text
     intruder = await factory.store(country="PL")
     intruder_customer = await factory.customer(intruder)
     keys = {
@@ -596,6 +729,11 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         keys=keys,
         tier_id=uuid.UUID(tier["id"]),
         purchase_id=uuid.UUID(purchase["id"]),
+        reward_id=uuid.UUID(reward["id"]),
+        spare_reward_id=uuid.UUID(spare_reward["id"]),
+        redemption_id=uuid.UUID(redemption["id"]),
+        pos_id=uuid.UUID(pos["id"]),
+        spare_pos_id=uuid.UUID(spare_pos["id"]),
     )
 
 
@@ -738,6 +876,25 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
                     ),
                 ),
                 (EarningRule, select(EarningRule.name, EarningRule.points_per_unit)),
+                (
+                    ReferralRule,
+                    select(ReferralRule.referrer_points, ReferralRule.active),
+                ),
+                (ReferralCode, select(ReferralCode.customer_id, ReferralCode.code)),
+                (
+                    PointOfSale,
+                    select(PointOfSale.name, PointOfSale.identifier).order_by(
+                        PointOfSale.identifier
+                    ),
+                ),
+                (PosSeller, select(PosSeller.user_id, PosSeller.pos_id)),
+                (Reward, select(Reward.name, Reward.cost, Reward.stock).order_by(Reward.name)),
+                (
+                    Redemption,
+                    select(Redemption.coupon_code, Redemption.used_at).order_by(
+                        Redemption.coupon_code
+                    ),
+                ),
             )
         ]
         new_users = await session.scalar(
@@ -783,6 +940,12 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         prescription=world.prescription_id,
         api_key=world.api_key_id,
         purchase=world.purchase_id,
+        reward=world.reward_id,
+        spare_reward=world.spare_reward_id,
+        redemption=world.redemption_id,
+        pos=world.pos_id,
+        spare_pos=world.spare_pos_id,
+        seller=world.ctx.seller.user.id,
     )
 
 

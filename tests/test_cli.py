@@ -160,12 +160,27 @@ def test_the_demo_store_has_a_loyalty_programme_and_the_tick_runs(workdir: Path)
     assert status.status_code == 200, status.text
     body = status.json()
     wallets = {w["wallet"]: w for w in body["wallets"]}
-    # 144.91 + 79.98 earned (1 per EUR without delivery), 50 spent; 25 welcome tokens.
-    assert (wallets["points"]["earned"], wallets["points"]["active"]) == ("224.89", "174.89")
+    # 144.91 + 79.98 earned (1 per EUR without delivery) + 50 for referring Jane; 50 spent
+    # and 30 for a coffee coupon; 25 welcome tokens.
+    assert (wallets["points"]["earned"], wallets["points"]["active"]) == ("274.89", "194.89")
     assert wallets["tokens"]["active"] == "25.00"
     assert (body["tier"]["name"], body["next_tier"]["name"]) == ("Silver", "Gold")
     tiers = _request("GET", "/v1/stores/DEMO/tiers", headers=headers)
     assert [t["name"] for t in tiers.json()["data"]] == ["Bronze", "Silver", "Gold"]
+    rewards = _request("GET", "/v1/stores/DEMO/rewards", headers=headers)
+    assert [r["name"] for r in rewards.json()["data"]] == ["Tote bag", "Free coffee"]
+    coupons = _request("GET", f"/v1/stores/DEMO/customers/{layla}/redemptions", headers=headers)
+    assert [c["reward_name"] for c in coupons.json()["data"]] == ["Free coffee"]
+    referred = _request("GET", f"/v1/stores/DEMO/customers/{layla}/referrals", headers=headers)
+    assert [r["status"] for r in referred.json()["data"]] == ["completed"]
+    password = re.search(r"username\s+: layla.hassan@example.com\s+password\s+: (\S+)", made.output)
+    assert password, made.output
+    signed_in = _request(
+        "POST",
+        "/v1/stores/DEMO/customer-auth/token",
+        json={"username": "layla.hassan@example.com", "password": password.group(1)},
+    )
+    assert signed_in.status_code == 200, signed_in.text
     tick = runner.invoke(cli, ["loyalty", "tick"])
     assert tick.exit_code == 0, tick.output
     assert "0 lots settled" in tick.output

@@ -24,7 +24,10 @@ from clientbook.kit.middleware import BodyLimit, RequestContext, UntrustedInput
 from clientbook.kit.proxies import TrustedProxies
 from clientbook.kit.storage import storage_from_url
 from clientbook.loyalty.endpoints import router as loyalty_router
+from clientbook.loyalty.pos_endpoints import router as pos_router
 from clientbook.loyalty.purchase_endpoints import router as purchases_router
+from clientbook.loyalty.referral_endpoints import router as referrals_router
+from clientbook.loyalty.reward_endpoints import router as rewards_router
 from clientbook.loyalty.tick import run_forever
 from clientbook.loyalty.tier_endpoints import router as tiers_router
 from clientbook.messages.endpoints import router as message_templates_router
@@ -113,6 +116,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         loyalty_router,
         tiers_router,
         purchases_router,
+        rewards_router,
+        referrals_router,
+        pos_router,
         files_router,
         optics_router,
         joptic_router,

@@ -23,7 +23,7 @@ from clientbook.api_keys.schemas import ApiKeyCreate, KeyRole
 from clientbook.kit.db import Database
 from clientbook.kit.errors import ClientbookError, field_errors
 from clientbook.kit.migrate import upgrade
-from clientbook.loyalty.tick import run_tick
+from clientbook.loyalty.tick import TickResult, run_tick
 from clientbook.messages import operations as outbox_operations
 from clientbook.messages.wiring import sender_from
 from clientbook.settings import Environment, get_settings
@@ -353,17 +353,18 @@ app.add_typer(loyalty, name="loyalty")
 
 @loyalty.command("tick")
 def loyalty_tick() -> None:
-    """Unlock pending points and expire old ones now, catching up on any missed time
-    (``serve`` also does this every minute)."""
+    """Unlock pending points, expire old ones and review tiers now, catching up on any
+    missed time (``serve`` also does this every minute)."""
 
-    async def main() -> int:
+    async def main() -> TickResult:
         database = Database(get_settings().database_url)
         try:
-            return (await run_tick(database)).settled
+            return await run_tick(database)
         finally:
             await database.dispose()
 
-    typer.echo(f"{asyncio.run(main())} lots settled")
+    result = asyncio.run(main())
+    typer.echo(f"{result.settled} lots settled, {result.reviewed} tiers reviewed")
 
 
 def _demo_password(data_dir: Path) -> str:

@@ -114,7 +114,7 @@ async def ensure_demo(session: AsyncSession, settings: Settings, password: str) 
             await customers.create_customer(session, scope, CustomerCreate.model_validate(f))
             for f in DEMO_CUSTOMERS
         ]
-        await demo_programme(session, scope, made[0].id)
+        await demo_programme(session, scope, made[0].id, made[1], password)
     token = await accounts.issue_token_for(session, settings, user.id, timedelta(hours=24))
     return DemoInfo(str(store.id), DEMO_EMAIL, token)
 
@@ -133,11 +133,17 @@ Try it:
   curl -s http://127.0.0.1:8000/v1/stores/DEMO/customers \\
     -H "Authorization: Bearer {info.token}"
 
-Loyalty: wallets `points` and `tokens`, tiers Bronze/Silver/Gold, an earning rule and
-two purchases for Layla Hassan; see her status with
+Loyalty: wallets `points` and `tokens`, tiers Bronze/Silver/Gold, an earning rule,
+rewards (a coffee coupon redeemed), a referral rule, and Layla Hassan's purchases; she
+referred Jane Smith, whose first purchase credited them both. See her status with
 
-  curl -s "http://127.0.0.1:8000/v1/stores/DEMO/customers?q=Layla" \
+  curl -s "http://127.0.0.1:8000/v1/stores/DEMO/customers?q=Layla" \\
     -H "Authorization: Bearer {info.token}"     # then .../customers/<id>/loyalty
+
+Layla signs in as a customer (POST /v1/stores/DEMO/customer-auth/token):
+
+  username     : layla.hassan@example.com
+  password     : {password}
 
 Swagger UI: http://127.0.0.1:8000/docs
 """

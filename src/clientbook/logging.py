@@ -45,6 +45,8 @@ PERSONAL = frozenset(
         "api_key",
         "authorization",
         "secret",
+        "coupon_code",  # redeemable once at a till
+        "referral_code",
         "query",
         "query_string",
         "body",

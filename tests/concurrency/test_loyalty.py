@@ -52,3 +52,72 @@ async def test_retries_with_one_key_from_both_workers_write_one_entry(
     assert set(assert_statuses(responses, {201})) == {201}
     assert len({r.json()["id"] for r in responses}) == 1
     await assert_reconciled(database, ctx.id)
+
+
+async def test_thirty_redemptions_of_a_reward_with_stock_five_issue_exactly_five(
+    live_server: LiveServer, factory: Factory, database: Database
+) -> None:
+    ctx = await factory.store()
+    customers = [await factory.customer(ctx) for _ in range(6)]
+    async with live_server.client() as client:
+        made = await client.post(
+            f"{ctx.base}/rewards",
+            json={"name": "Limited", "cost": "10", "stock": 5, "per_customer_limit": 3},
+            headers=ctx.admin.headers,
+        )
+        assert made.status_code == 201, made.text
+        reward_id = made.json()["id"]
+        for customer in customers:
+            earned = await client.post(
+                points_url(ctx, customer.id),
+                json={"type": "earn", "amount": 100},
+                headers=ctx.seller.headers,
+            )
+            assert earned.status_code == 201, earned.text
+        responses = await asyncio.gather(
+            *(
+                client.post(
+                    f"{ctx.base}/customers/{customers[i % 6].id}/rewards/{reward_id}/redeem",
+                    headers=ctx.seller.headers,
+                )
+                for i in range(30)
+            )
+        )
+        left = await client.get(f"{ctx.base}/rewards/{reward_id}", headers=ctx.seller.headers)
+    assert assert_statuses(responses, {201, 409}).count(201) == 5
+    assert left.json()["stock"] == 0
+    assert len({r.json()["coupon_code"] for r in responses if r.status_code == 201}) == 5
+    await assert_reconciled(database, ctx.id)
+
+
+async def test_one_customers_concurrent_redemptions_keep_the_limit_and_the_balance(
+    live_server: LiveServer, factory: Factory, database: Database
+) -> None:
+    ctx = await factory.store()
+    customer = await factory.customer(ctx)
+    async with live_server.client() as client:
+        limited = await client.post(
+            f"{ctx.base}/rewards",
+            json={"name": "Twice", "cost": "1", "per_customer_limit": 2},
+            headers=ctx.admin.headers,
+        )
+        costly = await client.post(
+            f"{ctx.base}/rewards", json={"name": "Costly", "cost": "10"}, headers=ctx.admin.headers
+        )
+        await client.post(
+            points_url(ctx, customer.id),
+            json={"type": "earn", "amount": 32},
+            headers=ctx.seller.headers,
+        )
+        urls = [
+            f"{ctx.base}/customers/{customer.id}/rewards/{reward.json()['id']}/redeem"
+            for reward in (limited, costly)
+        ]
+        responses = await asyncio.gather(
+            *(client.post(urls[i % 2], headers=ctx.seller.headers) for i in range(20))
+        )
+    created = [r.json() for r in responses if r.status_code == 201]
+    assert_statuses(responses, {201, 409})
+    assert sum(1 for r in created if r["reward_name"] == "Twice") == 2
+    assert sum(1 for r in created if r["reward_name"] == "Costly") == 3
+    await assert_reconciled(database, ctx.id)

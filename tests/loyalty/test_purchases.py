@@ -204,6 +204,7 @@ async def test_the_customer_list_filters_on_purchase_stats(
     assert await ids(transactions_count_from=2, transactions_count_to=2) == {str(big.id)}
     assert await ids(transactions_count_to=0) == everyone - {str(big.id), str(small.id)}
     assert str(none.id) in await ids(transactions_count_to=0)
+    assert await ids(transactions_amount_to="1000") == everyone  # 0 is within, so no-buyers too
     assert await ids(days_from_last_transaction_to=30) == {str(small.id)}
     response = await client.get(
         f"{ctx.base}/customers",
@@ -234,3 +235,48 @@ async def test_a_purchase_filter_total_follows_new_purchases(
     assert await total() == 2
     await _buy(client, ctx, buyers[2].id, total="100.00")
     assert await total() == 3
+
+
+async def test_the_customer_list_sorts_by_purchase_stats(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    big, small, none = [await factory.customer(ctx) for _ in range(3)]
+    await _buy(client, ctx, big.id, total="100.00", purchased_at="2026-01-01T00:00:00Z")
+    await _buy(client, ctx, small.id, total="10.00", purchased_at="2026-03-01T00:00:00Z")
+    await _buy(client, ctx, small.id, total="20.00", purchased_at="2026-02-01T00:00:00Z")
+
+    async def order(**params: Any) -> list[str]:
+        response = await client.get(
+            f"{ctx.base}/customers", params=params, headers=ctx.seller.headers
+        )
+        assert response.status_code == 200, response.text
+        return [c["id"] for c in response.json()["data"]]
+
+    ids = [str(c.id) for c in (big, small, none)]
+    assert await order(sort="transactions_amount", order="desc") == ids
+    assert await order(sort="transactions_amount", order="asc") == ids[::-1]
+    assert await order(sort="transactions_count", order="desc") == [ids[1], ids[0], ids[2]]
+    assert await order(sort="average_transaction_amount", order="asc") == [
+        ids[2],
+        ids[1],
+        ids[0],
+    ]
+    # Customers without purchases have no last purchase: first in ascending order.
+    assert (await order(sort="last_transaction_date", order="asc"))[1:] == [ids[0], ids[1]]
+    second = await client.get(
+        f"{ctx.base}/customers",
+        params={"sort": "transactions_amount", "order": "desc", "limit": 1, "page": 2},
+        headers=ctx.seller.headers,
+    )
+    body = second.json()
+    assert [c["id"] for c in body["data"]] == [ids[1]]
+    assert (body["pagination"]["total"], body["pagination"]["next_cursor"]) == (3, None)
+    filtered = await order(sort="transactions_amount", order="asc", transactions_amount_from="1")
+    assert filtered == [ids[1], ids[0]]
+    walked = await client.get(
+        f"{ctx.base}/customers",
+        params={"sort": "transactions_count", "cursor": ""},
+        headers=ctx.seller.headers,
+    )
+    assert error_fields(assert_problem(walked, 422)) == {"cursor"}

@@ -5,7 +5,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
+from clientbook.kit.db import Database
+from clientbook.loyalty.tick import run_tick
+from clientbook.models import CustomerEvent
 from tests.factories import Factory, StoreCtx
 from tests.loyalty.helpers import status, write
 from tests.problems import assert_problem, error_fields
@@ -200,3 +204,51 @@ async def test_tier_names_are_unique_per_store(client: httpx.AsyncClient, factor
     assert first.json()["reward_percent"] == "15.00"
     again = await client.post(f"{ctx.base}/tiers", json=body, headers=ctx.admin.headers)
     assert error_fields(assert_problem(again, 409)) == {"name"}
+
+
+async def test_the_tick_reviews_due_tiers_bounded_per_run_and_once(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    ctx = await factory.store()
+    await _tiers(client, ctx)
+    await _programme(
+        client,
+        ctx,
+        tier_mode="points",
+        window_days=30,
+        downgrade_mode="periodic",
+        downgrade_days=60,
+    )
+    customers = [await factory.customer(ctx) for _ in range(3)]
+    for customer in customers:
+        await write(client, ctx, customer.id, {"type": "earn", "amount": 210})
+    now = datetime.now(UTC)
+    early = await run_tick(database, now + timedelta(days=59))
+    assert {_tier(await status(client, ctx, c.id)) for c in customers} == {"Gold"}
+    # Past the review: nobody earned again, so only the sweep can lower the tier.
+    first = await run_tick(database, now + timedelta(days=61), reviews=2)
+    tiers = [_tier(await status(client, ctx, c.id)) for c in customers]
+    assert sorted(tiers, key=str) == ["Bronze", "Bronze", "Gold"]
+    second = await run_tick(database, now + timedelta(days=61), reviews=2)
+    assert {_tier(await status(client, ctx, c.id)) for c in customers} == {"Bronze"}
+    assert first.reviewed >= 2
+    assert second.reviewed >= 1
+    again = await run_tick(database, now + timedelta(days=62), reviews=2)
+    mine = await _reviews_in(database, ctx)
+    assert mine == 6  # each: up to Gold, down to Bronze; the other runs changed nothing
+    assert early.reviewed >= 0
+    assert again.reviewed >= 0
+
+
+async def _reviews_in(database: Database, ctx: StoreCtx) -> int:
+    async with database.transaction() as session:
+        found = await session.scalar(
+            select(func.count())
+            .select_from(CustomerEvent)
+            .where(
+                CustomerEvent.store_id == ctx.id,
+                CustomerEvent.action == "tier.changed",
+                CustomerEvent.at > datetime.now(UTC) - timedelta(minutes=5),
+            )
+        )
+    return int(found or 0)

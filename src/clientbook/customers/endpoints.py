@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from clientbook.customers import pages, queries, reads, service
 from clientbook.customers.schemas import (
-    CustomerCreate,
+    CustomerCreateBody,
     CustomerOut,
     CustomerUpdate,
     SortField,
@@ -21,9 +21,10 @@ from clientbook.customers.schemas import (
 from clientbook.customers.serialize import customer_document, etag
 from clientbook.deps import ClaimsDep, DatabaseDep, SessionDep, StoreRef, StoreScopeDep
 from clientbook.kit import idempotency
-from clientbook.kit.errors import PreconditionFailed
+from clientbook.kit.errors import PreconditionFailed, ValidationFailed
 from clientbook.kit.pagination import MAX_LIMIT, PageInfo
 from clientbook.kit.responses import FastJSON, json_values
+from clientbook.loyalty import referrals
 from clientbook.loyalty.filters import PurchaseFilter
 from clientbook.stores.scope import resolve_store_scope
 
@@ -52,7 +53,7 @@ def _one(customer: Any, status_code: int = 200, **headers: str) -> FastJSON:
 
 @router.post("", status_code=201, response_model=CustomerOut)
 async def create_customer(
-    data: CustomerCreate,
+    data: CustomerCreateBody,
     session: SessionDep,
     scope: StoreScopeDep,
     idempotency_key: IdempotencyKey = None,
@@ -64,6 +65,7 @@ async def create_customer(
         if replayed is not None:
             return replayed
     customer = await service.create_customer(session, scope, data)
+    await referrals.customer_created(session, scope, customer, data.referral_code)
     location = f"/v1/stores/{scope.store_code}/customers/{customer.id}"
     response = _one(customer, 201, Location=location)
     if idempotency_key:
@@ -144,19 +146,25 @@ async def list_customers(
     where = query.filter()
     page, limit, cursor = query.page, query.limit, query.cursor
     order_by = queries.Sort(query.sort, query.order)
-    if cursor is None and where == queries.CustomerFilter():
+    if cursor is None and where == queries.CustomerFilter() and queries.has_cursors(order_by):
         customers, info = await reads.unfiltered_page(
             database, claims, store, order_by, page=page, limit=limit
         )
         return _page(customers, info, order_by)
     scope = await resolve_store_scope(session, claims, store)
+    if cursor is not None and not queries.has_cursors(order_by):
+        raise ValidationFailed.field("cursor", f"is not available with sort={query.sort}")
     if cursor is not None:
         rows = await queries.find_customers(
             session, scope, where, order_by, limit=limit + 1, after=cursor or None
         )
         has_next = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = queries.cursor_of(rows[-1], order_by) if has_next else None
+        next_cursor = (
+            queries.cursor_of(rows[-1], order_by)
+            if has_next and queries.has_cursors(order_by)
+            else None
+        )
         pagination: dict[str, Any] = {
             "limit": limit,
             "has_next": has_next,
@@ -178,7 +186,9 @@ async def list_customers(
 def _page(rows: Sequence[Any], info: PageInfo, order_by: queries.Sort) -> FastJSON:
     pagination = info.as_dict()
     pagination["next_cursor"] = (
-        queries.cursor_of(rows[-1], order_by) if rows and info.has_next else None
+        queries.cursor_of(rows[-1], order_by)
+        if rows and info.has_next and queries.has_cursors(order_by)
+        else None
     )
     return FastJSON({"data": [customer_document(c) for c in rows], "pagination": pagination})
 

@@ -30,19 +30,21 @@ from sqlalchemy.orm import QueryableAttribute
 from clientbook.kit.contact import email_key, parse_phone, phone_digits
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.pagination import decode_cursor, encode_cursor
-from clientbook.loyalty.filters import PurchaseFilter, purchase_conditions
+from clientbook.loyalty.filters import PURCHASE_SORTS, PurchaseFilter, purchase_conditions
 from clientbook.models import Customer
 from clientbook.stores.scope import AnySelect, StoreScope
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
 
-SORT_COLUMNS = {
+CUSTOMER_SORTS: dict[str, QueryableAttribute[Any]] = {
     "name": Customer.sort_name,
     "email": Customer.email_key,
     "created_at": Customer.created_at,
     "updated_at": Customer.updated_at,
     "is_active": Customer.is_active,
 }
+# Sorts by purchase stats page by number only: their cursors would need the stat value.
+SORT_COLUMNS: dict[str, Column] = {**CUSTOMER_SORTS, **PURCHASE_SORTS}
 
 
 # Every column a reader needs, named as the ORM names them: a row of these reads like a
@@ -187,6 +189,8 @@ def ordered_by(statement: AnySelect, column: Column, tiebreak: Column, sort: Sor
 
 
 def _after(sort: Sort, cursor: str) -> ColumnElement[bool]:
+    if sort.field in PURCHASE_SORTS:
+        raise ValidationFailed.field("cursor", f"is not available with sort={sort.field}; use page")
     column = SORT_COLUMNS[sort.field]
     ordering, raw_value, raw_id = decode_cursor(cursor, 3)
     if ordering != _ordering(sort):
@@ -220,9 +224,13 @@ def _cursor_value(field: str, raw: Any) -> Any:
     return raw
 
 
+def has_cursors(sort: Sort) -> bool:
+    return sort.field in CUSTOMER_SORTS
+
+
 def cursor_of(customer: Any, sort: Sort) -> str:
     """The cursor after ``customer`` (a ``Customer`` or a row of ``CUSTOMER_COLUMNS``)."""
-    value = getattr(customer, SORT_COLUMNS[sort.field].key)
+    value = getattr(customer, CUSTOMER_SORTS[sort.field].key)
     if isinstance(value, datetime):
         value = value.isoformat()
     return encode_cursor([_ordering(sort), value, str(customer.id)])

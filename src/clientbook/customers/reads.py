@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 
 from clientbook.customers.queries import (
     CUSTOMER_COLUMNS,
-    SORT_COLUMNS,
+    CUSTOMER_SORTS,
     Sort,
     ordered,
     ordered_by,
@@ -58,7 +58,7 @@ def _unfiltered_page(sort: Sort) -> ScopedQuery:
                 select(listed.store_id, listed.id).where(
                     listed.store_id == store_id, listed.deleted_at.is_(None)
                 ),
-                getattr(listed, SORT_COLUMNS[sort.field].key),
+                getattr(listed, CUSTOMER_SORTS[sort.field].key),
                 listed.id,
                 sort,
             )
@@ -87,7 +87,7 @@ def _unfiltered_page(sort: Sort) -> ScopedQuery:
 
 _UNFILTERED_PAGES = {
     Sort(field, order): _unfiltered_page(Sort(field, order))
-    for field in SORT_COLUMNS
+    for field in CUSTOMER_SORTS
     for order in ("asc", "desc")
 }
 

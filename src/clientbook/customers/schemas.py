@@ -97,6 +97,15 @@ class CustomerCreate(CustomerFields):
     is_active: bool | None = None
 
 
+class CustomerCreateBody(CustomerCreate):
+    """The canonical create: a customer's fields, and who referred it (not a field of the
+    customer, so not in imports and exports)."""
+
+    referral_code: str | None = Field(
+        None, min_length=1, max_length=40, description="The code of the customer who referred"
+    )
+
+
 class CustomerUpdate(CustomerFields):
     pass
 
@@ -163,5 +172,15 @@ class EventOut(ResponseBody):
     at: datetime
 
 
-SortField = Literal["name", "email", "created_at", "updated_at", "is_active"]
+SortField = Literal[
+    "name",
+    "email",
+    "created_at",
+    "updated_at",
+    "is_active",
+    "transactions_amount",
+    "transactions_count",
+    "average_transaction_amount",
+    "last_transaction_date",
+]
 SortOrder = Literal["asc", "desc"]

@@ -80,7 +80,7 @@ async def create_customer(
         user_id=user_id,
         linked_store_id=linked_store_id,
     )
-    changes = given_fields(data, exclude=frozenset({"is_active"}))
+    changes = given_fields(data, exclude=frozenset({"is_active", "referral_code"}))
     await _check_price_list(session, scope, changes)
     apply_changes(customer, changes, scope.country)
     if data.is_active is not None:

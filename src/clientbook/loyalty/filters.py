@@ -2,11 +2,11 @@
 as conditions on the canonical customer list. A customer without purchases counts as 0."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 
 from clientbook.models import Customer, PurchaseStats
 from clientbook.stores.scope import StoreScope
@@ -26,18 +26,10 @@ class PurchaseFilter:
 def purchase_conditions(
     scope: StoreScope, where: PurchaseFilter, now: datetime
 ) -> list[ColumnElement[bool]]:
-    def stat(column: Any) -> ColumnElement[Any]:
-        found = (
-            select(column)
-            .where(
-                PurchaseStats.store_id == scope.store_id,
-                PurchaseStats.customer_id == Customer.id,
-            )
-            .scalar_subquery()
-        )
-        return func.coalesce(found, 0)
-
-    conditions: list[ColumnElement[bool]] = []
+    """One semi-join on the stats table, driven by its per-store indexes: the store's
+    buyers that match, plus (only when 0 purchases would match too) the customers with no
+    stats row. A correlated subquery per customer read every customer of the store."""
+    checks: list[tuple[ColumnElement[bool], bool]] = []  # (on the stats row, true at 0)
     for column, low, high in (
         (PurchaseStats.total, where.transactions_amount_from, where.transactions_amount_to),
         (
@@ -48,18 +40,51 @@ def purchase_conditions(
         (PurchaseStats.count, where.transactions_count_from, where.transactions_count_to),
     ):
         if low is not None:
-            conditions.append(stat(column) >= low)
+            checks.append((column >= low, low <= 0))
         if high is not None:
-            conditions.append(stat(column) <= high)
+            checks.append((column <= high, high >= 0))
     if where.days_from_last_transaction_to is not None:
         since = now - timedelta(days=where.days_from_last_transaction_to)
-        last = (
-            select(PurchaseStats.last_at)
-            .where(
-                PurchaseStats.store_id == scope.store_id,
+        checks.append((PurchaseStats.last_at >= since, False))
+    if not checks:
+        return []
+    buyers = select(PurchaseStats.customer_id).where(
+        PurchaseStats.store_id == scope.store_id, *(check for check, _ in checks)
+    )
+    matching = Customer.id.in_(buyers)
+    if not all(at_zero for _, at_zero in checks):
+        return [matching]
+    has_stats = exists().where(
+        PurchaseStats.store_id == scope.store_id, PurchaseStats.customer_id == Customer.id
+    )
+    return [or_(matching, ~has_stats)]
+
+
+def _stat_of_listed(column: Any, default: Any) -> ColumnElement[Any]:
+    """The listed customer's stat (a correlated subquery on the stats row's primary key),
+    ``default`` without purchases."""
+    found = (
+        select(column)
+        .where(
+            and_(
+                PurchaseStats.store_id == Customer.store_id,
                 PurchaseStats.customer_id == Customer.id,
             )
-            .scalar_subquery()
         )
-        conditions.append(last >= since)
-    return conditions
+        .scalar_subquery()
+    )
+    return func.coalesce(found, default)
+
+
+# Open Loyalty's sorts (transactionsAmount, transactionsCount, averageTransactionAmount,
+# lastTransactionDate) as canonical list sorts; a customer without purchases sorts as 0
+# and as having bought at the epoch (so PostgreSQL and SQLite, which place NULLs at
+# opposite ends, agree).
+PURCHASE_SORTS: dict[str, ColumnElement[Any]] = {
+    "transactions_amount": _stat_of_listed(PurchaseStats.total, 0),
+    "transactions_count": _stat_of_listed(PurchaseStats.count, 0),
+    "average_transaction_amount": _stat_of_listed(PurchaseStats.average, 0),
+    "last_transaction_date": _stat_of_listed(
+        PurchaseStats.last_at, literal(datetime(1970, 1, 1, tzinfo=UTC), PurchaseStats.last_at.type)
+    ),
+}

@@ -97,6 +97,11 @@ def _event(scope: StoreScope, write: Write, action: str) -> CustomerEvent:
     )
 
 
+def record_event(session: AsyncSession, scope: StoreScope, write: Write, action: str) -> None:
+    """An entry in the customer's event trail naming the wallet."""
+    session.add(_event(scope, write, action))
+
+
 async def earn(
     session: AsyncSession,
     scope: StoreScope,

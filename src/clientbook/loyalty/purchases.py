@@ -14,7 +14,7 @@ from clientbook.customers.service import get_customer
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import Conflict, NotFound, ValidationFailed
 from clientbook.kit.integrity import UniqueRule, insert_new, unique_violations
-from clientbook.loyalty import ledger, rules, tiers
+from clientbook.loyalty import ledger, points_of_sale, referrals, rules, tiers
 from clientbook.loyalty.wallets import wallet_by_id
 from clientbook.models import PointsEntry, Purchase, PurchaseStats
 from clientbook.models.loyalty import ZERO
@@ -53,6 +53,7 @@ async def record_purchase(session: AsyncSession, scope: StoreScope, data: Purcha
     if data.delivery_costs + data.excluded_amount > data.total:
         raise ValidationFailed.field("total", "must cover delivery_costs and excluded_amount")
     await get_customer(session, scope, data.customer_id)
+    await points_of_sale.check_purchase_pos(session, scope, data.pos_id)
     purchase = Purchase(store_id=scope.store_id, **vars(data))
     for name in ("total", "delivery_costs", "excluded_amount"):
         setattr(purchase, name, getattr(data, name).quantize(rules.CENT))
@@ -127,6 +128,7 @@ async def _complete(session: AsyncSession, scope: StoreScope, purchase: Purchase
         purchase.points_earned += points
     await _count(session, scope, purchase, sign=1)
     await tiers.recalculate(session, scope, purchase.customer_id, utcnow())
+    await referrals.complete_for(session, scope, purchase.customer_id)
 
 
 async def _take_back(

@@ -23,6 +23,9 @@ from clientbook.stores.scope import StoreScope, job_scope
 log = logging.getLogger(__name__)
 
 BATCH = 500
+# Tier reviews per store per run: a store whose whole book falls due at once (every
+# member joined on launch day) is spread over several runs instead of one long one.
+REVIEWS_PER_RUN = 2_000
 # Any fixed 64-bit number: the advisory lock only the tick takes.
 TICK_LOCK = 7_310_421_955_001
 
@@ -30,17 +33,37 @@ TICK_LOCK = 7_310_421_955_001
 @dataclass
 class TickResult:
     settled: int = 0
+    reviewed: int = 0
 
 
-async def run_tick(database: Database, now: datetime | None = None) -> TickResult:
-    """Settle every lot due at ``now``, store by store, each in a short transaction."""
+async def run_tick(
+    database: Database, now: datetime | None = None, *, reviews: int = REVIEWS_PER_RUN
+) -> TickResult:
+    """Settle every lot due at ``now`` and review up to ``reviews`` tiers per store whose
+    periodic re-evaluation has come, store by store, each in a short transaction."""
     now = now or utcnow()
     result = TickResult()
     async with database.reading() as session:
         stores = list(await session.scalars(select(Store).order_by(Store.id)))
     for store in stores:
-        result.settled += await _settle_store(database, job_scope(store), now)
+        scope = job_scope(store)
+        result.settled += await _settle_store(database, scope, now)
+        result.reviewed += await _review_tiers(database, scope, now, reviews)
     return result
+
+
+async def _review_tiers(database: Database, scope: StoreScope, now: datetime, limit: int) -> int:
+    """Re-evaluate the tiers whose review is due; each review moves ``evaluated_at`` to
+    ``now``, so a second run finds nothing left to do."""
+    async with database.reading() as session:
+        rules = await tiers.current_programme(session, scope)
+        if rules.downgrade_mode != "periodic" or not rules.downgrade_days:
+            return 0
+        due = list(await session.scalars(tiers.due_reviews(scope, rules, now, limit)))
+    for customer_id in due:
+        async with database.transaction() as session:
+            await tiers.recalculate(session, scope, customer_id, now)
+    return len(due)
 
 
 async def _settle_store(database: Database, scope: StoreScope, now: datetime) -> int:

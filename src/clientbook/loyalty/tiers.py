@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.audit import service as audit
@@ -202,6 +202,24 @@ def review_at(rules: Programme, state: Member) -> datetime | None:
     if state.evaluated_at is None:
         return None
     return state.evaluated_at + timedelta(days=rules.downgrade_days)
+
+
+def due_reviews(
+    scope: StoreScope, rules: Programme, now: datetime, limit: int
+) -> Select[uuid.UUID]:
+    """Customers holding a tier whose periodic review has come (oldest first), for the
+    scheduled job: without it a customer who never earns again would keep the tier."""
+    days = rules.downgrade_days or 0
+    return (
+        select(Member.customer_id)
+        .where(
+            Member.store_id == scope.store_id,
+            Member.tier_id.is_not(None),
+            Member.evaluated_at <= now - timedelta(days=days),
+        )
+        .order_by(Member.evaluated_at, Member.customer_id)
+        .limit(limit)
+    )
 
 
 async def set_manual_tier(

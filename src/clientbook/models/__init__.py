@@ -26,7 +26,10 @@ from clientbook.models.loyalty import (
     Wallet,
 )
 from clientbook.models.messages import MessageTemplate, OutboxMessage
+from clientbook.models.points_of_sale import PointOfSale, PosSeller
 from clientbook.models.records import CustomerFile, Prescription
+from clientbook.models.referrals import Referral, ReferralCode, ReferralRule
+from clientbook.models.rewards import Redemption, Reward
 from clientbook.models.stores import Invitation, Membership, Store
 
 __all__ = [
@@ -52,16 +55,23 @@ __all__ = [
     "Membership",
     "MessageTemplate",
     "OutboxMessage",
+    "PointOfSale",
     "PointsAllocation",
     "PointsBalance",
     "PointsEntry",
     "PointsLot",
+    "PosSeller",
     "Prescription",
     "PriceList",
     "Programme",
     "Purchase",
     "PurchaseStats",
+    "Redemption",
+    "Referral",
+    "ReferralCode",
+    "ReferralRule",
     "RefreshToken",
+    "Reward",
     "Store",
     "Tier",
     "User",

@@ -236,6 +236,8 @@ class Member(Base):
         ForeignKeyConstraint(
             ["store_id", "manual_tier_id"], ["loyalty_tiers.store_id", "loyalty_tiers.id"]
         ),
+        # The tick's periodic tier review takes the oldest evaluations first.
+        Index("ix_loyalty_members_store_id_evaluated_at", "store_id", "evaluated_at"),
     )
 
     store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
