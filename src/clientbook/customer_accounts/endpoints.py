@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from clientbook.customer_accounts import codes, credentials, me, service
+from clientbook.customer_accounts import activation, codes, credentials, me, service
 from clientbook.customer_accounts.deps import (
     ConfigDep,
     CustomerScopeDep,
@@ -15,9 +15,11 @@ from clientbook.customer_accounts.deps import (
 from clientbook.customer_accounts.schemas import (
     ActivatedOut,
     Activation,
+    ActivationRequest,
     CustomerLogin,
     CustomerRefresh,
     CustomerTokenOut,
+    MessageQueued,
     PasswordChange,
     PasswordSet,
 )
@@ -124,10 +126,16 @@ async def read_me(session: SessionDep, scope: CustomerScopeDep) -> Response:
 
 @router.put("/me/password", status_code=204)
 async def change_my_password(
-    body: PasswordChange, session: SessionDep, scope: CustomerScopeDep
+    request: Request,
+    body: PasswordChange,
+    session: SessionDep,
+    throttle: ThrottleDep,
+    scope: CustomerScopeDep,
 ) -> Response:
     """The customer changes its password (the current one is needed); other sessions end."""
-    await credentials.change_password(session, scope, body.current_password, body.new_password)
+    await credentials.change_password(
+        session, throttle, scope, body.current_password, body.new_password, ip=client_ip(request)
+    )
     return Response(status_code=204)
 
 
@@ -138,3 +146,16 @@ async def set_customer_password(
     """Staff set a customer's password (admin); the customer's sessions end."""
     await credentials.set_password(session, scope, customer_id, body.password)
     return Response(status_code=204)
+
+
+@router.post("/customers/{customer_id}/activation", status_code=202, response_model=MessageQueued)
+async def send_customer_activation(
+    customer_id: uuid.UUID,
+    body: ActivationRequest,
+    session: SessionDep,
+    config: ConfigDep,
+    scope: StoreScopeDep,
+) -> MessageQueued:
+    """Staff (re)send the activation message: a link token by e-mail or a code by SMS."""
+    await activation.send_activation(session, config, scope, customer_id, body.channel)
+    return MessageQueued(channel=body.channel)
