@@ -179,6 +179,14 @@ ENDPOINTS = [
         204,
         lambda w: {"password": "a new password 1"},
     ),
+    Endpoint(
+        "customers.activation",
+        "POST",
+        "/customers/{customer}/activation",
+        Role.seller,
+        202,
+        lambda w: {"channel": "email"},
+    ),
     Endpoint("customers.events", "GET", "/customers/{customer}/events", Role.seller, 200),
     Endpoint("customers.export", "GET", "/customers/export", Role.admin, 200),
     Endpoint(
@@ -419,7 +427,14 @@ CUSTOMER_ROUTES = {
     ("POST", "/v1/stores/{store}/customer-auth/activate"),
     ("POST", "/v1/stores/{store}/customer-auth/logout"),
     ("GET", "/v1/stores/{store}/me"),
+    ("PATCH", "/v1/stores/{store}/me"),
     ("PUT", "/v1/stores/{store}/me/password"),
+    ("POST", "/v1/stores/{store}/me/contact"),
+    ("POST", "/v1/stores/{store}/me/contact/confirm"),
+    ("POST", "/v1/stores/{store}/customer-auth/register"),
+    ("POST", "/v1/stores/{store}/customer-auth/activation/resend"),
+    ("POST", "/v1/stores/{store}/customer-auth/password-reset"),
+    ("POST", "/v1/stores/{store}/customer-auth/password-reset/confirm"),
 }
 
 
