@@ -27,6 +27,8 @@ RESEND = "customer-resend"
 
 def _channel(data: Registration) -> tuple[Channel, str]:
     """The channel of the activation message and the identifier it goes to."""
+    if not data.email and not data.phone:
+        raise ValidationFailed.field("email", "give an e-mail address or a phone number")
     channel: Channel = data.channel or ("email" if data.email else "sms")
     if channel == "email":
         if not data.email:
@@ -53,7 +55,9 @@ async def register(
     async with database.reading() as reader:  # the throttle's count must not wait for us
         found = [await find_account(reader, store, name) for name in names]
     existing = next((hit for hit in found if hit is not None), None)
-    key = throttle_key(store.id, "register:" + name_key(existing, identifier))
+    # By the name given, not the account found: the first attempt creates the account
+    # the later ones find, and all of them count alike.
+    key = throttle_key(store.id, "register:" + name_key(None, identifier))
     await throttle.attempt(email_key=key, ip=ip, purpose=REGISTER)
     if existing is not None:
         owner = await session.get_one(Customer, (store.id, existing[0].id))
