@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from clientbook.customer_accounts import activation, codes, credentials, me, service
+from clientbook.customer_accounts import activation, codes, cookies, credentials, me, service
 from clientbook.customer_accounts.deps import (
     ConfigDep,
     CustomerScopeDep,
@@ -16,6 +16,8 @@ from clientbook.customer_accounts.schemas import (
     ActivatedOut,
     Activation,
     ActivationRequest,
+    CookieSessionOut,
+    CsrfOut,
     CustomerLogin,
     CustomerRefresh,
     CustomerTokenOut,
@@ -82,10 +84,50 @@ async def customer_refresh(
 
 
 @router.post("/customer-auth/logout", status_code=204)
-async def customer_logout(session: SessionDep, scope: CustomerScopeDep) -> Response:
-    """End the session of this customer token."""
+async def customer_logout(
+    session: SessionDep, config: ConfigDep, scope: CustomerScopeDep
+) -> Response:
+    """End the session of this customer token, or of this session cookie (and clear it)."""
     await service.revoke_session(session, scope.store, scope.session_id)
-    return Response(status_code=204)
+    response = Response(status_code=204)
+    cookies.end(response, config, scope.store)
+    return response
+
+
+@router.get("/customer-auth/csrf", response_model=CsrfOut)
+async def pre_session_csrf(response: Response, config: ConfigDep, store: StoreDep) -> CsrfOut:
+    """A pre-session CSRF token (and its cookie) for the cookie sign-in."""
+    no_store(response)
+    return CsrfOut(csrf_token=cookies.issue_pre_session(response, config, store))
+
+
+@router.post("/customer-auth/session", response_model=CookieSessionOut)
+async def cookie_sign_in(
+    request: Request,
+    response: Response,
+    body: CustomerLogin,
+    session: SessionDep,
+    database: DatabaseDep,
+    config: ConfigDep,
+    throttle: ThrottleDep,
+    store: StoreDep,
+) -> CookieSessionOut:
+    """A browser signs in: a session cookie, and the CSRF token its unsafe requests echo.
+    Needs ``X-CSRF-Token`` from ``GET .../customer-auth/csrf`` (403 otherwise)."""
+    no_store(response)
+    cookies.check_pre_session(request)
+    session_id = await service.sign_in(
+        session,
+        database,
+        config,
+        throttle,
+        store,
+        username=body.username,
+        password=body.password,
+        ip=client_ip(request),
+    )
+    csrf = await cookies.start(session, config, store, session_id, response)
+    return CookieSessionOut(csrf_token=csrf, expires_in=int(config.refresh_ttl.total_seconds()))
 
 
 @router.post("/customer-auth/activate", response_model=ActivatedOut)

@@ -141,3 +141,16 @@ class ContactConfirm(RequestBody):
 
     token: str | None = Field(default=None, min_length=1, max_length=200)
     code: str | None = Field(default=None, min_length=1, max_length=16)
+
+
+class CsrfOut(ResponseBody):
+    """Echo it in ``X-CSRF-Token``."""
+
+    csrf_token: str
+
+
+class CookieSessionOut(ResponseBody):
+    """The session is in the ``HttpOnly`` cookie; unsafe requests echo ``csrf_token``."""
+
+    csrf_token: str
+    expires_in: int
