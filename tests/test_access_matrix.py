@@ -6,7 +6,8 @@ For each endpoint, with a fresh store each time:
 * a member of another store → 404 (the store, and anything named in it, looks absent),
   whether it names the target store or puts the target's ids under its own store;
 * a seller where an admin is needed → 403;
-* a signed-in customer of the store (a customer token) → 401: no staff route takes one;
+* a signed-in customer of the store (a customer token, or a browser's session cookie
+  with its CSRF token) → 401: no staff route takes one;
 * the endpoint's minimum role → 2xx;
 * the same with the store's API keys: an intruder store's key → 404, a seller key where
   an admin is needed → 403, a revoked, unknown or malformed key → 401, and a key of the
@@ -19,14 +20,18 @@ and an allowed write shows in the same snapshot, so the snapshot is known to see
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from sqlalchemy import func, select, update
 
 from clientbook.api_keys.keys import hash_key, new_key
+from clientbook.customer_accounts import cookies
+from clientbook.customer_accounts.config import AccountConfig
+from clientbook.customer_accounts.scope import find_public_store
 from clientbook.kit.db import Database, utcnow
 from clientbook.models import (
     ApiKey,
@@ -83,6 +88,7 @@ class World:
     intruder: StoreCtx
     intruder_customer_id: uuid.UUID
     customer_token: str  # the first customer, signed in as itself
+    customer_cookie: dict[str, str]  # the same customer's cookie session, with its CSRF
     api_key_id: uuid.UUID  # the target store's "spare" key, to revoke
     keys: dict[str, str]  # admin, seller (the target's), revoked, intruder (an admin key)
     tier_id: uuid.UUID
@@ -189,6 +195,14 @@ ENDPOINTS = [
         Role.admin,
         204,
         lambda w: {"password": "a new password 1"},
+    ),
+    Endpoint(
+        "customers.activation",
+        "POST",
+        "/customers/{customer}/activation",
+        Role.seller,
+        202,
+        lambda w: {"channel": "email"},
     ),
     Endpoint("customers.events", "GET", "/customers/{customer}/events", Role.seller, 200),
     Endpoint("customers.export", "GET", "/customers/export", Role.admin, 200),
@@ -511,8 +525,17 @@ CUSTOMER_ROUTES = {
     ("POST", "/v1/stores/{store}/customer-auth/refresh"),
     ("POST", "/v1/stores/{store}/customer-auth/activate"),
     ("POST", "/v1/stores/{store}/customer-auth/logout"),
+    ("GET", "/v1/stores/{store}/customer-auth/csrf"),
+    ("POST", "/v1/stores/{store}/customer-auth/session"),
     ("GET", "/v1/stores/{store}/me"),
+    ("PATCH", "/v1/stores/{store}/me"),
     ("PUT", "/v1/stores/{store}/me/password"),
+    ("POST", "/v1/stores/{store}/me/contact"),
+    ("POST", "/v1/stores/{store}/me/contact/confirm"),
+    ("POST", "/v1/stores/{store}/customer-auth/register"),
+    ("POST", "/v1/stores/{store}/customer-auth/activation/resend"),
+    ("POST", "/v1/stores/{store}/customer-auth/password-reset"),
+    ("POST", "/v1/stores/{store}/customer-auth/password-reset/confirm"),
 }
 
 
@@ -710,6 +733,7 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
             .values(revoked_at=utcnow())
         )
     customer_token = await factory.customer_token(ctx, customer.id)
+    customer_cookie = await _cookie_session(factory, ctx, customer.id)
     return World(
         ctx=ctx,
         customer_id=customer.id,
@@ -725,6 +749,7 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         intruder=intruder,
         intruder_customer_id=intruder_customer.id,
         customer_token=customer_token,
+        customer_cookie=customer_cookie,
         api_key_id=uuid.UUID(spare["id"]),
         keys=keys,
         tier_id=uuid.UUID(tier["id"]),
@@ -735,6 +760,25 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         pos_id=uuid.UUID(pos["id"]),
         spare_pos_id=uuid.UUID(spare_pos["id"]),
     )
+
+
+async def _cookie_session(
+    factory: Factory, ctx: StoreCtx, customer_id: uuid.UUID
+) -> dict[str, str]:
+    """A browser's session of the customer: its Cookie and X-CSRF-Token headers."""
+    async with factory.database.transaction() as session:
+        store = await find_public_store(session, ctx.code)
+        auth = CustomerSession(store_id=ctx.id, customer_id=customer_id)
+        session.add(auth)
+        await session.flush()
+        response = Response()
+        config = AccountConfig.of(factory.settings)
+        csrf = await cookies.start(session, config, store, auth.id, response)
+    jar: SimpleCookie = SimpleCookie()
+    for header in response.headers.getlist("set-cookie"):
+        jar.load(header)
+    value = jar[cookies.SESSION_COOKIE].value
+    return {"Cookie": f"{cookies.SESSION_COOKIE}={value}", cookies.CSRF_HEADER: csrf}
 
 
 async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> dict[str, Any]:
@@ -990,6 +1034,7 @@ async def test_access(
     elif check == "customer_token":
         customer = {"Authorization": f"Bearer {world.customer_token}"}
         _is_problem(await _call(client, endpoint, url, world, customer), 401)
+        _is_problem(await _call(client, endpoint, url, world, world.customer_cookie), 401)
     elif check == "other_store":
         for staff in (world.intruder.owner, world.intruder.seller):
             _is_problem(await _call(client, endpoint, url, world, staff.headers), 404)

@@ -13,6 +13,7 @@ from clientbook.addresses.endpoints import router as addresses_router
 from clientbook.api_keys.endpoints import router as api_keys_router
 from clientbook.audit.endpoints import router as events_router
 from clientbook.customer_accounts.endpoints import router as customer_accounts_router
+from clientbook.customer_accounts.self_service_endpoints import router as self_service_router
 from clientbook.customers.endpoints import router as customers_router
 from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         my_invitations_router,
         transfer_router,  # before customers_router: /customers/export is not a customer id
         customer_accounts_router,  # before customers_router: /customers/{id}/password
+        self_service_router,
         customers_router,
         addresses_router,
         events_router,

@@ -6,10 +6,13 @@ import uuid
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 from clientbook.customer_accounts import codes, credentials
 from clientbook.customer_accounts.config import AccountConfig
 from clientbook.customer_accounts.scope import find_public_store
+from clientbook.models import Customer
+from tests.customer_accounts.outbox import last_secret, messages
 from tests.factories import Factory, StoreCtx
 from tests.server import LiveServer, assert_statuses
 
@@ -68,3 +71,40 @@ async def test_simultaneous_wrong_passwords_are_throttled(
     body = {"username": "guessed@example.com", "password": "wrong password"}
     statuses = assert_statuses(await _burst(live_server, url, [body] * BURST), {401, 429})
     assert statuses.count(401) <= factory.settings.login_max_failures_per_account
+
+
+async def test_a_password_reset_token_is_used_once(
+    live_server: LiveServer, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    await _account(factory, ctx, "reset-race@example.com", activate=True)
+    async with live_server.client() as client:
+        asked = await client.post(
+            f"{ctx.base}/customer-auth/password-reset",
+            json={"username": "reset-race@example.com"},
+        )
+    assert asked.status_code == 202
+    token = (await last_secret(factory.database, ctx.id, "customer_password_reset"))["token"]
+    url = f"{ctx.base}/customer-auth/password-reset/confirm"
+    bodies = [{"token": token, "password": f"new password {n:02d}"} for n in range(BURST)]
+    answers = await _burst(live_server, url, bodies)
+    assert assert_statuses(answers, {204, 422}).count(204) == 1
+
+
+async def test_concurrent_registrations_of_one_email_make_one_customer(
+    live_server: LiveServer, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    url = f"{ctx.base}/customer-auth/register"
+    body = {"email": "twins@example.com", "password": PASSWORD}
+    answers = await _burst(live_server, url, [body] * BURST)
+    statuses = assert_statuses(answers, {202, 429})
+    assert statuses.count(202) >= 1
+    async with factory.database.reading() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Customer)
+            .where(Customer.store_id == ctx.id, Customer.email_key == "twins@example.com")
+        )
+    assert count == 1
+    assert len(await messages(factory.database, ctx.id, "customer_activation")) == 1

@@ -77,7 +77,16 @@ async def test_every_change_is_an_event_newest_first(
     assert started <= times[-1]
     assert times[0] <= finished
     for event in body["data"]:
-        assert set(event) == {"id", "customer_id", "action", "fields", "actor_user_id", "at"}
+        assert set(event) == {
+            "id",
+            "customer_id",
+            "action",
+            "fields",
+            "actor_user_id",
+            "actor_api_key_id",
+            "actor_customer_id",
+            "at",
+        }
         assert event["customer_id"] == cid
         uuid.UUID(event["id"])
     assert len({event["id"] for event in body["data"]}) == 6

@@ -33,13 +33,18 @@ def account_key(email_key: str) -> str:
     return f"account:{email_key}"
 
 
-def ip_key(ip: str) -> str:
-    return f"ip:{ip}"
+def ip_key(ip: str, purpose: str) -> str:
+    """Each purpose counts an address on its own: guessing customer codes does not lock
+    the same office out of staff sign-in."""
+    return f"ip:{purpose}:{ip}"
 
 
 class Counter(Protocol):
-    async def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
-        """Count one attempt: the count in the current window and the seconds it has left."""
+    async def hit(
+        self, key: str, window_seconds: int, session: AsyncSession | None = None
+    ) -> tuple[int, int]:
+        """Count one attempt: the count in the current window and the seconds it has left.
+        With ``session`` a database count is made in that transaction (see ``attempt``)."""
 
     async def forgive(self, session: AsyncSession, *, clear: str, decrement: str) -> None:
         """After a good password: forget ``clear``'s attempts and take one off ``decrement``."""
@@ -52,22 +57,38 @@ class LoginThrottle:
         self.counter = counter
         self.limits = limits
 
-    async def attempt(self, *, email_key: str, ip: str) -> None:
-        """Count a sign-in attempt; 429 once the account or the address is over its limit."""
+    async def attempt(
+        self,
+        *,
+        email_key: str,
+        ip: str,
+        purpose: str = "staff",
+        session: AsyncSession | None = None,
+    ) -> None:
+        """Count a sign-in attempt; 429 once the account or the address is over its limit.
+        ``email_key`` already names its purpose (the callers prefix it).
+
+        A request that already writes (on SQLite it then holds the database's only write
+        lock) passes its ``session``: the count is made in its transaction, and the caller
+        keeps it by refusing with ``keep_changes``."""
         window = self.limits.window_seconds
         checks = (
             (account_key(email_key), self.limits.per_account),
-            (ip_key(ip), self.limits.per_ip),
+            (ip_key(ip, purpose), self.limits.per_ip),
         )
         for key, limit in checks:
-            count, seconds_left = await self.counter.hit(key, window)
+            count, seconds_left = await self.counter.hit(key, window, session)
             if count > limit:
                 raise TooManyRequests(
                     "Too many failed sign-ins; try again later", retry_after=max(seconds_left, 1)
                 )
 
-    async def succeeded(self, session: AsyncSession, *, email_key: str, ip: str) -> None:
-        await self.counter.forgive(session, clear=account_key(email_key), decrement=ip_key(ip))
+    async def succeeded(
+        self, session: AsyncSession, *, email_key: str, ip: str, purpose: str = "staff"
+    ) -> None:
+        await self.counter.forgive(
+            session, clear=account_key(email_key), decrement=ip_key(ip, purpose)
+        )
 
     async def close(self) -> None:
         await self.counter.close()
@@ -80,7 +101,9 @@ class DatabaseCounter:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    async def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
+    async def hit(
+        self, key: str, window_seconds: int, session: AsyncSession | None = None
+    ) -> tuple[int, int]:
         now = utcnow()
         window = timedelta(seconds=window_seconds)
         table = LoginAttempt.__table__.c
@@ -95,8 +118,11 @@ class DatabaseCounter:
                 ),
             },
         ).returning(table.attempts, table.window_start)
-        async with self.database.reading() as session:  # autocommit: the count stands at once
+        if session is not None:
             count, started = (await session.execute(statement)).one()
+        else:
+            async with self.database.reading() as reader:  # autocommit: the count stands
+                count, started = (await reader.execute(statement)).one()
         return int(count), _seconds_left(started, window, now)
 
     def _insert(self) -> Any:
@@ -133,7 +159,9 @@ class RedisCounter:
     def __init__(self, redis: "Redis") -> None:
         self.redis = redis
 
-    async def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
+    async def hit(
+        self, key: str, window_seconds: int, session: AsyncSession | None = None
+    ) -> tuple[int, int]:
         name = self.PREFIX + key
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(name, 0, ex=window_seconds, nx=True)

@@ -7,6 +7,7 @@ guesses however they are spread over addresses.
 """
 
 import uuid
+from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import delete, update
@@ -17,13 +18,15 @@ from clientbook.customer_accounts.config import AccountConfig
 from clientbook.customer_accounts.identify import find_account
 from clientbook.customer_accounts.scope import PublicStore
 from clientbook.customer_accounts.secrets import hmac_of, new_code, new_token
-from clientbook.customer_accounts.service import name_key, throttle_key
+from clientbook.customer_accounts.service import GUESS, name_key, throttle_key
 from clientbook.kit.db import Database, utcnow
 from clientbook.kit.errors import ValidationFailed
 from clientbook.models import CustomerCode, CustomerCredential
 
 Channel = Literal["email", "sms"]
 ACTIVATION = "activation"
+RESET = "reset"
+CONTACT = "contact"  # a new e-mail or phone; the code's target holds it
 
 
 def _code_hmac(
@@ -73,12 +76,22 @@ async def issue(
     return value
 
 
+@dataclass(frozen=True)
+class Redeemed:
+    customer_id: uuid.UUID
+    target: str | None
+
+
 async def _consume(
-    session: AsyncSession, config: AccountConfig, store: PublicStore, purpose: str, stored: str
-) -> uuid.UUID | None:
+    session: AsyncSession,
+    config: AccountConfig,
+    store: PublicStore,
+    purpose: str,
+    stored: str,
+) -> Redeemed | None:
     store_id = store.id
     codes = CustomerCode
-    return (
+    row = (
         await session.execute(
             update(codes)
             .where(
@@ -90,19 +103,74 @@ async def _consume(
                 codes.attempts < config.code_max_attempts,
             )
             .values(used_at=utcnow())
-            .returning(codes.customer_id)
+            .returning(codes.customer_id, codes.target)
         )
-    ).scalar_one_or_none()
+    ).one_or_none()
+    return None if row is None else Redeemed(row.customer_id, row.target)
+
+
+def _refused(field: str) -> ValidationFailed:
+    return ValidationFailed.field(field, "is invalid, expired or already used")
+
+
+async def redeem_token(
+    session: AsyncSession, config: AccountConfig, store: PublicStore, purpose: str, token: str
+) -> Redeemed:
+    """Use a link token of this purpose once; a 422 on ``token`` if it does not work."""
+    found = await _consume(session, config, store, purpose, hmac_of(config.secret, "link", token))
+    if found is None:
+        raise _refused("token")
+    return found
+
+
+async def redeem_code(
+    session: AsyncSession,
+    config: AccountConfig,
+    store: PublicStore,
+    customer_id: uuid.UUID,
+    purpose: str,
+    code: str,
+) -> Redeemed:
+    """Use the customer's code of this purpose once; a wrong one counts against it."""
+    stored = _code_hmac(config.secret, store.id, customer_id, purpose, code.strip())
+    found = await _consume(session, config, store, purpose, stored)
+    if found is None:
+        await _count_wrong_guess(session, store, customer_id, purpose)
+        refused = _refused("code")
+        refused.keep_changes = True
+        raise refused
+    return found
+
+
+async def guess_code(
+    session: AsyncSession,
+    config: AccountConfig,
+    throttle: LoginThrottle,
+    database: Database,
+    store: PublicStore,
+    *,
+    purpose: str,
+    username: str,
+    code: str,
+    ip: str,
+) -> Redeemed:
+    """A code given with the username it was sent for, counted by the throttle first."""
+    async with database.reading() as reader:  # as in service.sign_in
+        found = await find_account(reader, store, username)
+    await throttle.attempt(
+        email_key=throttle_key(store.id, "code:" + name_key(found, username)),
+        ip=ip,
+        purpose=GUESS,
+    )
+    if found is None:
+        raise _refused("code")
+    return await redeem_code(session, config, store, found[0].id, purpose, code)
 
 
 async def activate_with_token(
     session: AsyncSession, config: AccountConfig, store: PublicStore, token: str
 ) -> uuid.UUID:
-    customer_id = await _consume(
-        session, config, store, ACTIVATION, hmac_of(config.secret, "link", token)
-    )
-    if customer_id is None:
-        raise ValidationFailed.field("token", "is invalid, expired or already used")
+    customer_id = (await redeem_token(session, config, store, ACTIVATION, token)).customer_id
     await _mark_activated(session, store, customer_id)
     return customer_id
 
@@ -118,26 +186,23 @@ async def activate_with_code(
     code: str,
     ip: str,
 ) -> uuid.UUID:
-    async with database.reading() as reader:  # as in service.sign_in
-        found = await find_account(reader, store, username)
-    await throttle.attempt(
-        email_key=throttle_key(store.id, "code:" + name_key(found, username)), ip=ip
+    redeemed = await guess_code(
+        session,
+        config,
+        throttle,
+        database,
+        store,
+        purpose=ACTIVATION,
+        username=username,
+        code=code,
+        ip=ip,
     )
-    refused = ValidationFailed.field("code", "is invalid, expired or already used")
-    if found is None:
-        raise refused
-    customer_id = found[0].id
-    stored = _code_hmac(config.secret, store.id, customer_id, ACTIVATION, code.strip())
-    if await _consume(session, config, store, ACTIVATION, stored) is None:
-        await _count_wrong_guess(session, store, customer_id)
-        refused.keep_changes = True
-        raise refused
-    await _mark_activated(session, store, customer_id)
-    return customer_id
+    await _mark_activated(session, store, redeemed.customer_id)
+    return redeemed.customer_id
 
 
 async def _count_wrong_guess(
-    session: AsyncSession, store: PublicStore, customer_id: uuid.UUID
+    session: AsyncSession, store: PublicStore, customer_id: uuid.UUID, purpose: str
 ) -> None:
     store_id = store.id
     codes = CustomerCode
@@ -146,7 +211,7 @@ async def _count_wrong_guess(
         .where(
             codes.store_id == store_id,
             codes.customer_id == customer_id,
-            codes.purpose == ACTIVATION,
+            codes.purpose == purpose,
             codes.used_at.is_(None),
         )
         .values(attempts=codes.attempts + 1)

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from clientbook.settings import Settings
+from clientbook.settings import Environment, Settings
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,7 @@ class AccountConfig:
     link_ttl: timedelta
     code_ttl: timedelta
     code_max_attempts: int
+    secure_cookies: bool = True  # the Secure flag on cookies: off only in development
     # A used refresh token shown again this soon is a second tab, not a thief.
     reuse_grace: timedelta = timedelta(seconds=10)
 
@@ -26,4 +27,5 @@ class AccountConfig:
             link_ttl=timedelta(seconds=settings.customer_link_ttl_seconds),
             code_ttl=timedelta(seconds=settings.customer_code_ttl_seconds),
             code_max_attempts=settings.customer_code_max_attempts,
+            secure_cookies=settings.env is not Environment.development,
         )

@@ -5,8 +5,14 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from clientbook.accounts.throttle import LoginThrottle
 from clientbook.customer_accounts.scope import CustomerScope, PublicStore, public_store_of
-from clientbook.customer_accounts.service import revoke_customer_sessions, revoke_other_sessions
+from clientbook.customer_accounts.service import (
+    RECHECK,
+    revoke_customer_sessions,
+    revoke_other_sessions,
+    throttle_key,
+)
 from clientbook.customers.service import get_customer
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import ValidationFailed
@@ -14,11 +20,13 @@ from clientbook.models import CustomerCredential
 from clientbook.stores.scope import Role, StoreScope
 
 
-def check_password(password: str) -> str:
+def require_length(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.field(
-            "password", f"must be at least {MIN_PASSWORD_LENGTH} characters"
-        )
+        raise ValidationFailed.field(field, f"must be at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def check_password(password: str) -> str:
+    require_length(password)
     return hash_password(password)
 
 
@@ -55,16 +63,27 @@ async def set_password(
 
 
 async def change_password(
-    session: AsyncSession, scope: CustomerScope, current: str, new: str
+    session: AsyncSession,
+    throttle: LoginThrottle,
+    scope: CustomerScope,
+    current: str,
+    new: str,
+    *,
+    ip: str,
 ) -> None:
-    """A customer changes its own password (the old one is needed); its other sessions end,
-    the one it asks from stays."""
+    """A customer changes its own password (the old one is needed, and guesses of it are
+    throttled as sign-ins are); its other sessions end, the one it asks from stays."""
     password_hash = check_password(new)
+    key = throttle_key(scope.store.id, f"recheck:{scope.customer_id}")
+    await throttle.attempt(email_key=key, ip=ip, purpose=RECHECK, session=session)
     credential = await session.get_one(
         CustomerCredential, (scope.store.id, scope.customer_id), with_for_update=True
     )
     if not verify_password(credential.password_hash, current):
-        raise ValidationFailed.field("current_password", "is not the current password")
+        wrong = ValidationFailed.field("current_password", "is not the current password")
+        wrong.keep_changes = True  # the throttle's count stands
+        raise wrong
+    await throttle.succeeded(session, email_key=key, ip=ip, purpose=RECHECK)
     credential.password_hash = password_hash
     await session.flush()
     await revoke_other_sessions(session, scope)

@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 
 from clientbook.accounts.throttle import LoginThrottle
 from clientbook.customer_accounts.config import AccountConfig
+from clientbook.customer_accounts.cookies import SESSION_COOKIE, scope_from_cookie
 from clientbook.customer_accounts.scope import (
     CustomerScope,
     PublicStore,
@@ -43,6 +44,9 @@ StoreDep = Annotated[PublicStore, Depends(get_store)]
 async def get_customer_scope(
     request: Request, session: SessionDep, config: ConfigDep, store: StoreDep
 ) -> CustomerScope:
+    """A customer bearer token, else a browser's session cookie (with its CSRF check)."""
+    if "authorization" not in request.headers and SESSION_COOKIE in request.cookies:
+        return await scope_from_cookie(session, config, store, request)
     claims = read_customer_token(config.secret, bearer_token(request))
     return await resolve_customer_scope(session, store, claims)
 

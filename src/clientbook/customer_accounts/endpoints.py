@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from clientbook.customer_accounts import codes, credentials, me, service
+from clientbook.customer_accounts import activation, codes, cookies, credentials, me, service
 from clientbook.customer_accounts.deps import (
     ConfigDep,
     CustomerScopeDep,
@@ -15,9 +15,13 @@ from clientbook.customer_accounts.deps import (
 from clientbook.customer_accounts.schemas import (
     ActivatedOut,
     Activation,
+    ActivationRequest,
+    CookieSessionOut,
+    CsrfOut,
     CustomerLogin,
     CustomerRefresh,
     CustomerTokenOut,
+    MessageQueued,
     PasswordChange,
     PasswordSet,
 )
@@ -80,10 +84,50 @@ async def customer_refresh(
 
 
 @router.post("/customer-auth/logout", status_code=204)
-async def customer_logout(session: SessionDep, scope: CustomerScopeDep) -> Response:
-    """End the session of this customer token."""
+async def customer_logout(
+    session: SessionDep, config: ConfigDep, scope: CustomerScopeDep
+) -> Response:
+    """End the session of this customer token, or of this session cookie (and clear it)."""
     await service.revoke_session(session, scope.store, scope.session_id)
-    return Response(status_code=204)
+    response = Response(status_code=204)
+    cookies.end(response, config, scope.store)
+    return response
+
+
+@router.get("/customer-auth/csrf", response_model=CsrfOut)
+async def pre_session_csrf(response: Response, config: ConfigDep, store: StoreDep) -> CsrfOut:
+    """A pre-session CSRF token (and its cookie) for the cookie sign-in."""
+    no_store(response)
+    return CsrfOut(csrf_token=cookies.issue_pre_session(response, config, store))
+
+
+@router.post("/customer-auth/session", response_model=CookieSessionOut)
+async def cookie_sign_in(
+    request: Request,
+    response: Response,
+    body: CustomerLogin,
+    session: SessionDep,
+    database: DatabaseDep,
+    config: ConfigDep,
+    throttle: ThrottleDep,
+    store: StoreDep,
+) -> CookieSessionOut:
+    """A browser signs in: a session cookie, and the CSRF token its unsafe requests echo.
+    Needs ``X-CSRF-Token`` from ``GET .../customer-auth/csrf`` (403 otherwise)."""
+    no_store(response)
+    cookies.check_pre_session(request)
+    session_id = await service.sign_in(
+        session,
+        database,
+        config,
+        throttle,
+        store,
+        username=body.username,
+        password=body.password,
+        ip=client_ip(request),
+    )
+    csrf = await cookies.start(session, config, store, session_id, response)
+    return CookieSessionOut(csrf_token=csrf, expires_in=int(config.refresh_ttl.total_seconds()))
 
 
 @router.post("/customer-auth/activate", response_model=ActivatedOut)
@@ -124,10 +168,16 @@ async def read_me(session: SessionDep, scope: CustomerScopeDep) -> Response:
 
 @router.put("/me/password", status_code=204)
 async def change_my_password(
-    body: PasswordChange, session: SessionDep, scope: CustomerScopeDep
+    request: Request,
+    body: PasswordChange,
+    session: SessionDep,
+    throttle: ThrottleDep,
+    scope: CustomerScopeDep,
 ) -> Response:
     """The customer changes its password (the current one is needed); other sessions end."""
-    await credentials.change_password(session, scope, body.current_password, body.new_password)
+    await credentials.change_password(
+        session, throttle, scope, body.current_password, body.new_password, ip=client_ip(request)
+    )
     return Response(status_code=204)
 
 
@@ -138,3 +188,16 @@ async def set_customer_password(
     """Staff set a customer's password (admin); the customer's sessions end."""
     await credentials.set_password(session, scope, customer_id, body.password)
     return Response(status_code=204)
+
+
+@router.post("/customers/{customer_id}/activation", status_code=202, response_model=MessageQueued)
+async def send_customer_activation(
+    customer_id: uuid.UUID,
+    body: ActivationRequest,
+    session: SessionDep,
+    config: ConfigDep,
+    scope: StoreScopeDep,
+) -> MessageQueued:
+    """Staff (re)send the activation message: a link token by e-mail or a code by SMS."""
+    await activation.send_activation(session, config, scope, customer_id, body.channel)
+    return MessageQueued(channel=body.channel)

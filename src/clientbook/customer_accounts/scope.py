@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.customer_accounts.tokens import CustomerClaims
 from clientbook.kit.errors import NotFound, Unauthorized
 from clientbook.models import Customer, CustomerCredential, CustomerSession, Store
-from clientbook.stores.scope import StoreScope, store_matches
+from clientbook.stores.scope import StoreScope, self_scope, store_matches
 
 
 @dataclass(frozen=True)
 class PublicStore:
     id: uuid.UUID
     country: str | None
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,22 @@ class CustomerScope:
 
 async def find_public_store(session: AsyncSession, store_ref: str) -> PublicStore:
     condition = cast(ColumnElement[bool], store_matches(store_ref))
-    row = (await session.execute(select(Store.id, Store.country).where(condition))).one_or_none()
+    row = (
+        await session.execute(select(Store.id, Store.country, Store.code).where(condition))
+    ).one_or_none()
     if row is None:
         raise NotFound("Store not found")
-    return PublicStore(row.id, row.country)
+    return PublicStore(row.id, row.country, row.code)
 
 
 def public_store_of(scope: StoreScope) -> PublicStore:
     """Staff acting on a customer's account reach what the customer's own requests do."""
-    return PublicStore(scope.store_id, scope.country)
+    return PublicStore(scope.store_id, scope.country, scope.store_code)
+
+
+def scope_of_customer(store: PublicStore, customer_id: uuid.UUID | None) -> StoreScope:
+    """The customer services' scope for a customer's own use case (see ``self_scope``)."""
+    return self_scope(store.id, store.code, store.country, customer_id)
 
 
 def live_session_query(store: PublicStore, session_id: uuid.UUID) -> Select[uuid.UUID]:

@@ -24,6 +24,10 @@ from clientbook.models import (
 )
 
 BAD_SIGN_IN = "Incorrect username or password"
+# The throttle's purposes: each counts a client address on its own.
+SIGN_IN = "customer"
+GUESS = "customer-code"
+RECHECK = "customer-recheck"  # the current password, asked again to change it
 
 
 @dataclass(frozen=True)
@@ -68,12 +72,12 @@ async def sign_in(
     async with database.reading() as reader:
         found = await find_account(reader, store, username)
     key = throttle_key(store.id, name_key(found, username))
-    await throttle.attempt(email_key=key, ip=ip)
+    await throttle.attempt(email_key=key, ip=ip, purpose=SIGN_IN)
     customer, credential = found or (None, None)
     good = verify_password(credential.password_hash if credential else None, password)
     if customer is None or credential is None or not good or not customer.is_active:
         raise Unauthorized(BAD_SIGN_IN)
-    await throttle.succeeded(session, email_key=key, ip=ip)
+    await throttle.succeeded(session, email_key=key, ip=ip, purpose=SIGN_IN)
     if credential.activated_at is None:
         raise Forbidden("The account is not activated yet", keep_changes=True)
     auth = CustomerSession(store_id=store.id, customer_id=customer.id)

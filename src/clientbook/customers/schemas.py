@@ -169,6 +169,8 @@ class EventOut(ResponseBody):
     action: str
     fields: list[str]
     actor_user_id: uuid.UUID | None
+    actor_api_key_id: uuid.UUID | None = Field(description="The API key that made the change")
+    actor_customer_id: uuid.UUID | None = Field(description="The customer, changing itself")
     at: datetime
 
 

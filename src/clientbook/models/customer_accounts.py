@@ -52,6 +52,9 @@ class CustomerSession(Base):
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     created_at: Mapped[CreatedAt]
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A browser's cookie session: the HMAC of its cookie, and when it ends.
+    cookie_hmac: Mapped[str | None] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CustomerRefreshToken(Base):

@@ -182,6 +182,8 @@ class CustomerEvent(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor_api_key_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor_customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     action: Mapped[str] = mapped_column(String(32))
     fields: Mapped[list[str]] = mapped_column(JSONType, default=list)
     at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,6 +14,7 @@ from clientbook.kit.contact import clean_email, email_key
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from clientbook.kit.integrity import UniqueRule, unique_violations
+from clientbook.messages.outbox import enqueue
 from clientbook.models import Invitation, Membership, Store, User
 from clientbook.stores.schemas import InvitationCreate
 from clientbook.stores.scope import Role, StoreScope
@@ -86,7 +87,25 @@ async def invite(
     session.add(invitation)
     async with unique_violations(INVITATION_UNIQUES):
         await session.flush()
+    await _send_invitation(session, invitation)
     return invitation
+
+
+async def _send_invitation(session: AsyncSession, invitation: Invitation) -> None:
+    """The invitee learns of it by e-mail, queued with the invitation itself. It names the
+    invitation; accepting needs the invitee's own sign-in, so the mail holds no secret."""
+    await enqueue(
+        session,
+        store_id=invitation.store_id,
+        channel="email",
+        to=invitation.email,
+        template="staff_invitation",
+        context={
+            "role": str(invitation.role),
+            "invitation_id": str(invitation.id),
+            "expires_at": invitation.expires_at.isoformat(timespec="minutes"),
+        },
+    )
 
 
 async def _refuse_a_member(session: AsyncSession, scope: StoreScope, key: str) -> None:

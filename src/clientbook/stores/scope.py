@@ -70,6 +70,7 @@ class StoreScope:
     user_id: uuid.UUID | None  # None for an API key and for the operator's own scopes
     role: Role
     api_key_id: uuid.UUID | None = None  # the key that signed the request, if one did
+    customer_id: uuid.UUID | None = None  # a customer acting on its own record (self_scope)
 
     def require(self, role: Role) -> None:
         if self.role.rank < role.rank:
@@ -361,6 +362,17 @@ def founding_scope(store: Store) -> StoreScope:
     (``clientbook create-store`` without ``--owner``); its changes are recorded with no
     actor."""
     return StoreScope(store.id, store.code, store.country, None, Role.owner)
+
+
+def self_scope(
+    store_id: uuid.UUID, store_code: str, country: str | None, customer_id: uuid.UUID | None
+) -> StoreScope:
+    """The scope a customer's own use cases (registration, editing itself) run the
+    customer services in; recorded with the customer as the actor. Only those use cases
+    make it, each limiting itself to that customer and to the fields it may change; no
+    request's credentials ever become one. Registration, before the customer exists,
+    runs with no customer (recorded with no actor)."""
+    return StoreScope(store_id, store_code, country, None, Role.seller, None, customer_id)
 
 
 def job_scope(store: Store) -> StoreScope:
