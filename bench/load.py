@@ -125,6 +125,8 @@ request = function()
     return wrk.format("POST", "/v1/stores/%(store)s/customers", nil,
       '{"first_name": "Load", "last_name": "Test", "email": "load-' .. thread_tag .. '-' ..
       counter .. '@bench.example.com", "phone": "+48 600 100 200"}')
+  elseif mode == "openloyalty" then
+    return wrk.format("GET", "/api/%(store)s/admin/customer?" .. queries[math.random(#queries)])
   else
     return wrk.format("GET", "/v1/stores/%(store)s/customers?" .. queries[math.random(#queries)])
   end
@@ -261,6 +263,22 @@ def _api_scenarios(
             "broad: is_active=true and a search",
             "list",
             [f"is_active=true&q={q}" for q in samples["common_parts"]],
+        ),
+        ("Open Loyalty list: first page, exact total", "openloyalty", ["perPage=10"]),
+        (
+            "Open Loyalty list: firstName substring",
+            "openloyalty",
+            [f"firstName={q}&strict=0" for q in samples["name_parts"]],
+        ),
+        (
+            "Open Loyalty list: email substring",
+            "openloyalty",
+            [f"email={q}&strict=0" for q in samples["email_parts"]],
+        ),
+        (
+            "Open Loyalty list: sorted by transactionsAmount",
+            "openloyalty",
+            ["sort=transactionsAmount&direction=desc&perPage=10"],
         ),
         ("create", "create", ["x"]),
         ("patch", "patch", ["x"]),

@@ -44,6 +44,9 @@ from clientbook.surfaces.jethings import errors as jethings_errors
 from clientbook.surfaces.jethings.routes import router as jethings_router
 from clientbook.surfaces.joptic import errors as joptic_errors
 from clientbook.surfaces.joptic.routes import router as joptic_router
+from clientbook.surfaces.openloyalty import errors as openloyalty_errors
+from clientbook.surfaces.openloyalty.auth import router as openloyalty_auth_router
+from clientbook.surfaces.openloyalty.customers import router as openloyalty_router
 from clientbook.transfer.endpoints import router as transfer_router
 
 DESCRIPTION = """
@@ -125,11 +128,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         optics_router,
         joptic_router,
         jethings_router,
+        openloyalty_auth_router,  # before openloyalty_router: /api/admin is not a store
+        openloyalty_router,
     ):
         app.include_router(router)
     docs.install(app)
     renderers.register("/customer", joptic_errors.render)
     renderers.register("/customers", jethings_errors.render)
+    renderers.register("/api", openloyalty_errors.render)
 
     app.add_middleware(RequireJSON, prefix="/v1", renderers=renderers, form_paths=FORM_PATHS)
     app.add_middleware(UntrustedInput, renderers=renderers)

@@ -136,3 +136,25 @@ async def _clear_default(
     await session.execute(
         statement.values(is_default=False), execution_options={"synchronize_session": "fetch"}
     )
+
+
+async def default_addresses(
+    session: AsyncSession, scope: StoreScope, customer_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, CustomerAddress]:
+    """Each customer's default address (the first one, if none is marked default)."""
+    if not customer_ids:
+        return {}
+    rows = await session.scalars(
+        select(CustomerAddress)
+        .where(
+            CustomerAddress.store_id == scope.store_id,
+            CustomerAddress.customer_id.in_(customer_ids),
+        )
+        .order_by(CustomerAddress.created_at, CustomerAddress.id)
+    )
+    found: dict[uuid.UUID, CustomerAddress] = {}
+    for address in rows:
+        current = found.get(address.customer_id)
+        if current is None or (address.is_default and not current.is_default):
+            found[address.customer_id] = address
+    return found

@@ -14,6 +14,7 @@ from sqlalchemy import (
     TextClause,
     and_,
     bindparam,
+    func,
     literal,
     literal_column,
     or_,
@@ -31,7 +32,7 @@ from clientbook.kit.contact import email_key, parse_phone, phone_digits
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.pagination import decode_cursor, encode_cursor
 from clientbook.loyalty.filters import PURCHASE_SORTS, PurchaseFilter, purchase_conditions
-from clientbook.models import Customer
+from clientbook.models import Customer, PurchaseStats
 from clientbook.stores.scope import AnySelect, StoreScope
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
@@ -72,6 +73,26 @@ class CustomerFilter:
     updated_after: datetime | None = None
     updated_before: datetime | None = None
     purchases: PurchaseFilter = field(default_factory=PurchaseFilter)
+    # Field by field (Open Loyalty's list): "exact" matches the whole value (names and
+    # e-mail case-insensitively), "contains" a substring of it.
+    fields: tuple["FieldMatch", ...] = ()
+    labels: tuple[str, ...] = ()  # every one must match (``key`` or ``key:value``)
+
+
+MATCHABLE = {
+    "first_name": Customer.first_name,
+    "last_name": Customer.last_name,
+    "email": Customer.email,
+    "phone": Customer.phone,
+    "loyalty_card_number": Customer.loyalty_card_number,
+}
+
+
+@dataclass(frozen=True)
+class FieldMatch:
+    field: str  # a key of MATCHABLE
+    value: str
+    exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -159,6 +180,8 @@ def _conditions(
         conditions.append(Customer.is_active.is_(where.is_active))
     if where.label:
         conditions.append(_label(dialect, where.label))
+    conditions.extend(_label(dialect, label) for label in where.labels)
+    conditions.extend(_field_match(dialect, match) for match in where.fields)
     for column, bound, op in (
         (Customer.created_at, where.created_after, "ge"),
         (Customer.created_at, where.created_before, "lt"),
@@ -173,13 +196,55 @@ def _conditions(
     return conditions
 
 
+def _field_match(dialect: str, match: FieldMatch) -> ColumnElement[bool]:
+    """One field's whole value or a substring of it, ignoring case. The trigram-indexed
+    ``search_text`` holds every matchable field, so it narrows the rows first."""
+    needle = match.value.strip().lower()
+    column = func.lower(MATCHABLE[match.field])
+    if match.exact:
+        found: ColumnElement[bool] = column == needle
+    else:
+        found = column.like(_like_pattern(needle), escape="\\")
+    if match.field == "phone" or not needle:
+        return found
+    return and_(_contains(dialect, needle), found)
+
+
 def _as_utc(moment: datetime) -> datetime:
     """A time given without an offset is read as UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _stat(column: Any) -> ColumnElement[Any]:
+    """A customer's purchase figure; one without purchases counts as 0."""
+    found: ColumnElement[Any] = (
+        select(column)
+        .where(
+            PurchaseStats.store_id == Customer.store_id, PurchaseStats.customer_id == Customer.id
+        )
+        .scalar_subquery()
+    )
+    return func.coalesce(found, 0)
+
+
+# Sorts for numbered pages only (no cursor walks them): Open Loyalty's list columns,
+# beside the purchase-stat sorts of SORT_COLUMNS.
+PAGE_SORTS: dict[str, Column] = {
+    "id": Customer.id,
+    "first_name": func.lower(Customer.first_name),
+    "last_name": func.lower(Customer.last_name),
+    "phone": Customer.phone_key,
+    "loyalty_card_number": Customer.loyalty_card_number,
+    "birth_date": Customer.birth_date,
+    "transactions_amount_without_delivery": _stat(PurchaseStats.total_without_delivery),
+}
+
+
 def ordered(statement: AnySelect, sort: Sort) -> AnySelect:
-    return ordered_by(statement, SORT_COLUMNS[sort.field], Customer.id, sort)
+    column = SORT_COLUMNS.get(sort.field)
+    return ordered_by(
+        statement, PAGE_SORTS[sort.field] if column is None else column, Customer.id, sort
+    )
 
 
 def ordered_by(statement: AnySelect, column: Column, tiebreak: Column, sort: Sort) -> AnySelect:

@@ -119,6 +119,29 @@ async def get_customer(
     return customer
 
 
+async def customer_by_reference(session: AsyncSession, scope: StoreScope, ref: str) -> Customer:
+    """A live customer named by its id or by its loyalty card number (Open Loyalty's
+    ``{customer}``): an id is tried first, then the card."""
+    try:
+        return await get_customer(session, scope, uuid.UUID(ref))
+    except ValueError:
+        pass
+    except NotFound:
+        pass
+    found = (
+        await session.execute(
+            select(Customer).where(
+                Customer.store_id == scope.store_id,
+                Customer.loyalty_card_number == ref,
+                Customer.deleted_at.is_(None),
+            )
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound("Customer not found")
+    return found
+
+
 def check_version(customer: Customer, if_match: int | None) -> None:
     if if_match is not None and if_match != customer.version:
         raise PreconditionFailed(

@@ -18,10 +18,22 @@ def _not_a_uuid(code: str) -> str:
     raise ValueError("must not look like a store id (a UUID)")
 
 
+# Path words of the Open Loyalty surface (``/api/admin/login_check``, ``/api/token/refresh``,
+# ``/api/{storeCode}/customer``): a store with one of these codes would make a path ambiguous.
+RESERVED_CODES = frozenset({"admin", "seller", "customer", "customers", "token", "pos"})
+
+
+def _not_reserved(code: str) -> str:
+    if code.lower() in RESERVED_CODES:
+        raise ValueError(f"{code!r} is reserved (a path word of the Open Loyalty API)")
+    return code
+
+
 StoreCode = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"),
     AfterValidator(_not_a_uuid),
+    AfterValidator(_not_reserved),
 ]
 StoreName = Annotated[Text, Field(min_length=1, max_length=200)]
 

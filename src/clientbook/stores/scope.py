@@ -375,6 +375,14 @@ def self_scope(
     return StoreScope(store_id, store_code, country, None, Role.seller, None, customer_id)
 
 
+def customer_self_scope(store_id: uuid.UUID, store_code: str, country: str | None) -> StoreScope:
+    """A signed-in customer reading its own record through a surface (Open Loyalty's
+    customer endpoints), after its customer token was checked. The caller must check that
+    every record read is the customer's own; the scope acts as no user, and a seller's
+    rank lets it change nothing the services guard by role."""
+    return self_scope(store_id, store_code, country, None)
+
+
 def job_scope(store: Store) -> StoreScope:
     """The scope Clientbook's own scheduled jobs (the loyalty tick) act in for one store;
     their changes are recorded with no actor."""

@@ -1,0 +1,182 @@
+"""Open Loyalty's customer endpoints over the Clientbook services."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbook.addresses import service as addresses
+from clientbook.customers import pages
+from clientbook.customers import service as customers
+from clientbook.customers.fields import CustomerData
+from clientbook.customers.queries import CustomerFilter
+from clientbook.customers.totals import count_customers
+from clientbook.deps import SessionDep
+from clientbook.kit.errors import ValidationFailed
+from clientbook.loyalty import figures, points
+from clientbook.loyalty.tiers import list_tiers
+from clientbook.models import Customer
+from clientbook.stores import service as stores
+from clientbook.stores.scope import StoreScope
+from clientbook.surfaces.openloyalty import listing, serialize
+from clientbook.surfaces.openloyalty.access import (
+    AdminScope,
+    CallerDep,
+    SellerScope,
+    require_self_or_staff,
+)
+from clientbook.surfaces.openloyalty.dates import zone
+from clientbook.surfaces.openloyalty.forms import read_params
+
+router = APIRouter(prefix="/api/{storeCode}", tags=["Open Loyalty"])
+
+CustomerRef = Annotated[
+    str, Path(alias="customer", max_length=64, description="UUID or loyalty card number")
+]
+_LIST_PARAMS = {
+    "parameters": [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        for name in ("email", "strict", "page", "perPage", "sort", "direction")
+    ]
+}
+
+
+async def _context(session: AsyncSession, scope: StoreScope) -> serialize.Context:
+    store = await stores.get_store(session, scope)
+    return serialize.Context(store.currency.lower(), zone(store.timezone))
+
+
+async def _list(request: Request, session: AsyncSession, scope: StoreScope) -> dict[str, Any]:
+    given = listing.parse(await read_params(request))
+    rows, info = await pages.page_of(
+        session,
+        scope,
+        listing.to_filter(given),
+        listing.to_sort(given),
+        page=given.page,
+        limit=given.perPage,
+    )
+    ids = [row.id for row in rows]
+    ctx = await _context(session, scope)
+    stats = await figures.purchase_stats(session, scope, ids)
+    places = await addresses.default_addresses(session, scope, ids)
+    tier_of = await figures.tier_ids(session, scope, ids)
+    tiers = {tier.id: tier for tier in await list_tiers(session, scope)}
+
+    def tier(customer_id: Any) -> Any:
+        return tiers.get(tier_of[customer_id]) if customer_id in tier_of else None
+
+    return {
+        "customers": [
+            serialize.list_item(row, stats.get(row.id), places.get(row.id), tier(row.id), ctx)
+            for row in rows
+        ],
+        "total": info.total,
+    }
+
+
+@router.get("/customer", openapi_extra=_LIST_PARAMS)
+async def list_customers(
+    request: Request, session: SessionDep, scope: AdminScope
+) -> dict[str, Any]:
+    """The store's customers: filters, page, perPage, sort, direction; ``{customers, total}``."""
+    return await _list(request, session, scope)
+
+
+@router.get("/admin/customer", openapi_extra=_LIST_PARAMS)
+async def admin_list_customers(
+    request: Request, session: SessionDep, scope: AdminScope
+) -> dict[str, Any]:
+    """The store's customers, as the admin cockpit lists them."""
+    return await _list(request, session, scope)
+
+
+@router.get("/customer/check")
+async def check_customer(
+    session: SessionDep,
+    scope: SellerScope,
+    emailOrPhone: Annotated[str, Query(min_length=1, max_length=254)],  # noqa: N803
+) -> dict[str, int]:
+    """How many customers have this e-mail address or phone number: ``{"total": n}``."""
+    value = emailOrPhone.strip()
+    where = CustomerFilter(email=value) if "@" in value else CustomerFilter(phone=value)
+    try:
+        total = await count_customers(session, scope, where)
+    except ValidationFailed:  # not a phone number anyone could have
+        return {"total": 0}
+    return {"total": total.value}
+
+
+async def _customer_document(
+    session: AsyncSession, scope: StoreScope, customer: CustomerData
+) -> dict[str, Any]:
+    ctx = await _context(session, scope)
+    stats = await figures.purchase_stats(session, scope, [customer.id])
+    places = await addresses.default_addresses(session, scope, [customer.id])
+    tier_of = await figures.tier_ids(session, scope, [customer.id])
+    tiers = {tier.id: tier for tier in await list_tiers(session, scope)}
+    tier = tiers.get(tier_of[customer.id]) if customer.id in tier_of else None
+    return serialize.details(customer, stats.get(customer.id), places.get(customer.id), tier, ctx)
+
+
+@router.get("/customer/{customer}")
+async def get_customer(session: SessionDep, caller: CallerDep, ref: CustomerRef) -> dict[str, Any]:
+    """One customer, by UUID or loyalty card number: staff, or the customer itself."""
+    customer = await customers.customer_by_reference(session, caller.scope, ref)
+    require_self_or_staff(caller, customer.id)
+    return await _customer_document(session, caller.scope, customer)
+
+
+@router.delete("/customer/{customer}", status_code=204)
+async def delete_customer(session: SessionDep, scope: AdminScope, ref: CustomerRef) -> Response:
+    """Remove a customer (a soft delete: it can be restored through ``/v1``)."""
+    customer = await customers.customer_by_reference(session, scope, ref)
+    await customers.delete_customer(session, scope, customer.id)
+    return Response(status_code=204)
+
+
+async def _set_active(session: AsyncSession, scope: StoreScope, ref: str, active: bool) -> Response:
+    customer = await customers.customer_by_reference(session, scope, ref)
+    await customers.set_active(session, scope, customer.id, active=active)
+    return Response(status_code=200)
+
+
+@router.post("/admin/customer/{customer}/activate")
+async def activate(session: SessionDep, scope: AdminScope, ref: CustomerRef) -> Response:
+    """Activate a customer: 200 with no content."""
+    return await _set_active(session, scope, ref, True)
+
+
+@router.post("/admin/customer/{customer}/deactivate")
+async def deactivate(session: SessionDep, scope: AdminScope, ref: CustomerRef) -> Response:
+    """Deactivate a customer (its sessions end): 200 with no content."""
+    return await _set_active(session, scope, ref, False)
+
+
+async def _status(session: AsyncSession, scope: StoreScope, customer: Customer) -> dict[str, Any]:
+    wallets, place = await points.loyalty_status(session, scope, customer.id)
+    stats = await figures.purchase_stats(session, scope, [customer.id])
+    ctx = await _context(session, scope)
+    return serialize.status(customer, wallets, place, stats.get(customer.id), ctx)
+
+
+@router.get("/admin/customer/{customer}/status")
+async def admin_status(session: SessionDep, scope: AdminScope, ref: CustomerRef) -> dict[str, Any]:
+    """A customer's points, level and purchase figures."""
+    return await _status(session, scope, await customers.customer_by_reference(session, scope, ref))
+
+
+@router.get("/seller/customer/{customer}/status")
+async def seller_status(
+    session: SessionDep, scope: SellerScope, ref: CustomerRef
+) -> dict[str, Any]:
+    """A customer's points, level and purchase figures, for the seller's POS."""
+    return await _status(session, scope, await customers.customer_by_reference(session, scope, ref))
+
+
+@router.get("/customer/customer/{customer}/status")
+async def own_status(session: SessionDep, caller: CallerDep, ref: CustomerRef) -> dict[str, Any]:
+    """The signed-in customer's own figures; another customer's → 403."""
+    customer = await customers.customer_by_reference(session, caller.scope, ref)
+    require_self_or_staff(caller, customer.id)
+    return await _status(session, caller.scope, customer)
