@@ -36,6 +36,7 @@ from clientbook.messages.wiring import running, sender_from
 from clientbook.ops.endpoints import router as ops_router
 from clientbook.optics.endpoints import router as optics_router
 from clientbook.pricing.endpoints import router as pricing_router
+from clientbook.profiles.endpoints import router as profiles_router
 from clientbook.settings import Settings, get_settings
 from clientbook.stores.endpoints import router as stores_router
 from clientbook.stores.invitation_endpoints import my_router as my_invitations_router
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         self_service_router,
         customers_router,
         addresses_router,
+        profiles_router,
         events_router,
         pricing_router,
         groups_router,
