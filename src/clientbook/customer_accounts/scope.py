@@ -92,3 +92,19 @@ async def resolve_customer_scope(
     if not await session_is_live(session, store, claims.session_id):
         raise Unauthorized("The session has ended; sign in again")
     return CustomerScope(store, claims.customer_id, claims.session_id)
+
+
+async def resolve_token_scope(session: AsyncSession, claims: CustomerClaims) -> CustomerScope:
+    """The store a customer token names and its live session, in one query: for the
+    surfaces whose paths name no store (MOOD MNKY's ``/api/customers``). A store or
+    session that is gone is a 401, like an expired token."""
+    store_of_session = (
+        live_session_query(PublicStore(claims.store_id, None), claims.session_id)
+        .add_columns(Store.country, Store.code)
+        .join(Store, Store.id == CustomerSession.store_id)
+    )
+    row = (await session.execute(store_of_session)).first()
+    if row is None or row.customer_id != claims.customer_id:
+        raise Unauthorized("The session has ended; sign in again")
+    store = PublicStore(claims.store_id, row.country, row.code)
+    return CustomerScope(store, claims.customer_id, claims.session_id)

@@ -2,12 +2,22 @@
 the current tier (self-service pages show these on every visit)."""
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from clientbook.models import Member, PointsBalance, Tier, Wallet
+from clientbook.models import (
+    Member,
+    PointsBalance,
+    PurchaseStats,
+    ReferralCode,
+    Tier,
+    Wallet,
+)
 from clientbook.stores.scope import StoreScope
 
 
@@ -26,12 +36,84 @@ async def balances(
     return {row[0]: row[1] for row in rows}
 
 
-async def current_tier(
-    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID
-) -> Tier | None:
-    tier: Tier | None = await session.scalar(
-        select(Tier)
+@dataclass(frozen=True)
+class Figures:
+    """What a customer's own pages show on every visit."""
+
+    orders: int
+    spent: Decimal
+    average: Decimal
+    last_order_at: datetime | None
+    tier: str | None
+    balances: dict[str, Decimal]
+    referral_code: str | None  # None until the customer's code is first made
+
+
+async def figures_of(
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, wallets: tuple[str, ...]
+) -> Figures:
+    """Purchase stats, tier name, the balances of these wallets and the referral code, in
+    one statement of primary-key lookups."""
+    store_id = scope.store_id
+
+    def stat(column: Any) -> Any:
+        return (
+            select(column)
+            .where(PurchaseStats.store_id == store_id, PurchaseStats.customer_id == customer_id)
+            .scalar_subquery()
+        )
+
+    def balance(code: str) -> Any:
+        return (
+            select(PointsBalance.available)
+            .join(
+                Wallet,
+                (Wallet.store_id == PointsBalance.store_id)
+                & (Wallet.id == PointsBalance.wallet_id),
+            )
+            .where(
+                PointsBalance.store_id == store_id,
+                PointsBalance.customer_id == customer_id,
+                Wallet.code == code,
+            )
+            .scalar_subquery()
+        )
+
+    tier = (
+        select(Tier.name)
         .join(Member, (Member.store_id == Tier.store_id) & (Member.tier_id == Tier.id))
-        .where(Member.store_id == scope.store_id, Member.customer_id == customer_id)
+        .where(Member.store_id == store_id, Member.customer_id == customer_id)
+        .scalar_subquery()
     )
-    return tier
+    code = (
+        select(ReferralCode.code)
+        .where(ReferralCode.store_id == store_id, ReferralCode.customer_id == customer_id)
+        .scalar_subquery()
+    )
+    row = (
+        await session.execute(
+            select(
+                stat(PurchaseStats.count),
+                stat(PurchaseStats.total),
+                stat(PurchaseStats.average),
+                stat(PurchaseStats.last_at),
+                tier,
+                code,
+                *(balance(wallet) for wallet in wallets),
+            )
+        )
+    ).one()
+    count, total, average, last_at, tier_name, referral_code, *amounts = row
+    return Figures(
+        orders=count or 0,
+        spent=Decimal(total or 0),
+        average=Decimal(average or 0),
+        last_order_at=last_at,
+        tier=tier_name,
+        balances={
+            wallet: Decimal(amount)
+            for wallet, amount in zip(wallets, amounts, strict=True)
+            if amount is not None
+        },
+        referral_code=referral_code,
+    )

@@ -12,13 +12,12 @@ from clientbook.accounts.tokens import read_access_token
 from clientbook.customer_accounts.config import AccountConfig
 from clientbook.customer_accounts.scope import (
     CustomerScope,
-    find_public_store,
-    resolve_customer_scope,
+    resolve_token_scope,
     scope_of_customer,
 )
 from clientbook.customer_accounts.tokens import read_customer_token
 from clientbook.deps import SessionDep, SettingsDep, bearer_token
-from clientbook.kit.errors import Forbidden, NotFound, Unauthorized
+from clientbook.kit.errors import Forbidden, Unauthorized
 from clientbook.stores.scope import StoreScope
 
 
@@ -43,12 +42,8 @@ async def get_shopper(request: Request, session: SessionDep, settings: SettingsD
         except Unauthorized:
             raise
         raise Forbidden("This API is for signed-in customers; staff use /v1") from None
-    try:
-        store = await find_public_store(session, str(claims.store_id))
-    except NotFound:
-        raise Unauthorized("The session has ended; sign in again") from None
-    customer = await resolve_customer_scope(session, store, claims)
-    return Shopper(customer, scope_of_customer(store, customer.customer_id))
+    customer = await resolve_token_scope(session, claims)
+    return Shopper(customer, scope_of_customer(customer.store, customer.customer_id))
 
 
 ShopperDep = Annotated[Shopper, Depends(get_shopper)]

@@ -21,7 +21,7 @@ from clientbook.kit.contact import email_key
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import NotFound, ValidationFailed
 from clientbook.kit.responses import FastJSON
-from clientbook.loyalty import figures, history, referrals, rewards, summary
+from clientbook.loyalty import history, referrals, rewards, summary
 from clientbook.loyalty.standing import standing
 from clientbook.models import Customer
 from clientbook.profiles import service as profiles
@@ -56,10 +56,8 @@ async def _profile(session: AsyncSession, shopper: Shopper) -> dict[str, Any]:
     customer = await get_customer(session, scope, customer_id)
     rows = await addresses.list_addresses(session, scope, customer_id)
     stored = await profiles.stored_profiles(session, scope, customer_id, ["scent", "preferences"])
-    stats = (await figures.purchase_stats(session, scope, [customer_id])).get(customer_id)
-    tier = await summary.current_tier(session, scope, customer_id)
-    balances = await summary.balances(session, scope, customer_id)
-    code = await referrals.code_of(session, scope, customer)
+    figures = await summary.figures_of(session, scope, customer_id, ("points", "tokens"))
+    code = figures.referral_code or await referrals.code_of(session, scope, customer)
     return {
         **serialize.customer_fields(customer),
         "addresses": [serialize.address(row) for row in rows],
@@ -69,10 +67,10 @@ async def _profile(session: AsyncSession, shopper: Shopper) -> dict[str, Any]:
         "scentProfile": serialize.scent(
             profiles.profile_of(customer, SCENT, stored.get("scent")), blends=False
         ),
-        "orderStats": serialize.order_stats(stats),
-        "membershipTier": serialize.tier_name(tier.name if tier else None),
-        "tokens": serialize.number(balances.get("tokens")),
-        "loyaltyPoints": serialize.number(balances.get("points")),
+        "orderStats": serialize.order_stats(figures),
+        "membershipTier": serialize.tier_name(figures.tier),
+        "tokens": serialize.number(figures.balances.get("tokens")),
+        "loyaltyPoints": serialize.number(figures.balances.get("points")),
         "referralCode": code,
     }
 

@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from clientbook.models import Customer, CustomerAddress, Purchase, PurchaseStats
+from clientbook.loyalty.summary import Figures
+from clientbook.models import Customer, CustomerAddress, Purchase
 from clientbook.profiles.service import Profile
 
 
@@ -89,14 +90,12 @@ def scent(profile: Profile, *, blends: bool, created: bool = True) -> dict[str, 
     return body
 
 
-def order_stats(stats: PurchaseStats | None) -> dict[str, Any]:
-    if stats is None:
-        return {"totalOrders": 0, "totalSpent": 0, "averageOrderValue": 0, "lastOrderDate": None}
+def order_stats(figures: Figures) -> dict[str, Any]:
     return {
-        "totalOrders": stats.count,
-        "totalSpent": number(stats.total),
-        "averageOrderValue": number(stats.average),
-        "lastOrderDate": when(stats.last_at),
+        "totalOrders": figures.orders,
+        "totalSpent": number(figures.spent),
+        "averageOrderValue": number(figures.average),
+        "lastOrderDate": when(figures.last_order_at),
     }
 
 
