@@ -12,7 +12,7 @@ from sqlalchemy import select
 from clientbook.customers.service import get_customer
 from clientbook.kit.db import Database
 from clientbook.loyalty import points, purchases, referrals, rewards, tiers, wallets
-from clientbook.models import CustomerAddress, CustomerProfile
+from clientbook.models import CustomerAddress, CustomerEvent, CustomerProfile
 from clientbook.stores.scope import StoreScope, member_scope
 from tests.factories import Factory, StoreCtx
 
@@ -730,3 +730,45 @@ async def test_hostile_input_answers_400_naming_the_field(
     )
     assert nested.status_code == 400
     assert nested.json()["success"] is False
+
+
+async def test_profile_patch_errors_name_the_documents_field(
+    client: httpx.AsyncClient, factory: Factory, ctx: StoreCtx, database: Database
+) -> None:
+    customer, token = await jane(factory, ctx)
+    auth = bearer(token)
+    for body, field in (
+        ({"preferences": {"reminderFrequency": "hourly"}}, "preferences.reminderFrequency"),
+        ({"preferences": {"preferredCurrency": "XXQ"}}, "preferences.preferredCurrency"),
+        ({"preferences": {"emailMarketing": "sometimes"}}, "preferences.emailMarketing"),
+        ({"phoneNumber": "call me"}, "phoneNumber"),
+        ({"email": "not-an-email"}, "email"),
+        ({"membershipTier": "vip"}, "membershipTier"),
+        ({"firstName": "Jo", "loyaltyPoints": 1_000_000}, "loyaltyPoints"),
+    ):
+        response = await client.patch("/api/customers/profile", json=body, headers=auth)
+        assert_error(response, 400, field)
+    # Nothing of a refused request is kept.
+    assert (await factory.get_customer(ctx, customer.id)).first_name == "Jane"  # type: ignore[union-attr]
+    wrong_method = await client.put("/api/customers/profile", json={}, headers=auth)
+    assert_error(wrong_method, 405)
+    assert_error(await client.get("/api/customers/nothing-here", headers=auth), 404)
+    # An id in the body is ignored: the change is the signed-in customer's.
+    other = await factory.customer(ctx, first_name="Other")
+    changed = await client.patch(
+        "/api/customers/profile", json={"id": str(other.id), "lastName": "Changed"}, headers=auth
+    )
+    assert changed.status_code == 200
+    assert changed.json()["id"] == str(customer.id)
+    assert (await factory.get_customer(ctx, other.id)).last_name == other.last_name  # type: ignore[union-attr]
+    async with database.transaction() as session:
+        actors = set(
+            await session.scalars(
+                select(CustomerEvent.actor_customer_id).where(
+                    CustomerEvent.store_id == ctx.id,
+                    CustomerEvent.customer_id == customer.id,
+                    CustomerEvent.action != "created",
+                )
+            )
+        )
+    assert actors == {customer.id}
