@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.models import (
@@ -49,12 +49,10 @@ class Figures:
     referral_code: str | None  # None until the customer's code is first made
 
 
-async def figures_of(
-    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, wallets: tuple[str, ...]
-) -> Figures:
-    """Purchase stats, tier name, the balances of these wallets and the referral code, in
-    one statement of primary-key lookups."""
-    store_id = scope.store_id
+def _figures_statement() -> Any:
+    """Built once: its shape never changes, only the bound ids and wallet codes."""
+    store_id = bindparam("store_id", type_=Uuid)
+    customer_id = bindparam("customer_id", type_=Uuid)
 
     def stat(column: Any) -> Any:
         return (
@@ -74,7 +72,7 @@ async def figures_of(
             .where(
                 PointsBalance.store_id == store_id,
                 PointsBalance.customer_id == customer_id,
-                Wallet.code == code,
+                Wallet.code == bindparam(code, type_=String),
             )
             .scalar_subquery()
         )
@@ -90,19 +88,33 @@ async def figures_of(
         .where(ReferralCode.store_id == store_id, ReferralCode.customer_id == customer_id)
         .scalar_subquery()
     )
-    row = (
-        await session.execute(
-            select(
-                stat(PurchaseStats.count),
-                stat(PurchaseStats.total),
-                stat(PurchaseStats.average),
-                stat(PurchaseStats.last_at),
-                tier,
-                code,
-                *(balance(wallet) for wallet in wallets),
-            )
-        )
-    ).one()
+    return select(
+        stat(PurchaseStats.count),
+        stat(PurchaseStats.total),
+        stat(PurchaseStats.average),
+        stat(PurchaseStats.last_at),
+        tier,
+        code,
+        balance("first_wallet"),
+        balance("second_wallet"),
+    )
+
+
+_FIGURES = _figures_statement()
+
+
+async def figures_of(
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, wallets: tuple[str, str]
+) -> Figures:
+    """Purchase stats, tier name, the balances of two wallets and the referral code, in
+    one statement of primary-key lookups."""
+    params = {
+        "store_id": scope.store_id,
+        "customer_id": customer_id,
+        "first_wallet": wallets[0],
+        "second_wallet": wallets[1],
+    }
+    row = (await session.execute(_FIGURES, params)).one()
     count, total, average, last_at, tier_name, referral_code, *amounts = row
     return Figures(
         orders=count or 0,
