@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.customer_accounts.tokens import CustomerClaims
@@ -94,16 +94,22 @@ async def resolve_customer_scope(
     return CustomerScope(store, claims.customer_id, claims.session_id)
 
 
-async def resolve_token_scope(session: AsyncSession, claims: CustomerClaims) -> CustomerScope:
-    """The store a customer token names and its live session, in one query: for the
-    surfaces whose paths name no store (MOOD MNKY's ``/api/customers``). A store or
-    session that is gone is a 401, like an expired token."""
-    store_of_session = (
-        live_session_query(PublicStore(claims.store_id, None), claims.session_id)
-        .add_columns(Store.country, Store.code)
-        .join(Store, Store.id == CustomerSession.store_id)
+_TOKEN_SESSION = (
+    live_session_query(
+        PublicStore(bindparam("store_id", type_=Uuid), None),  # type: ignore[arg-type]
+        bindparam("session_id", type_=Uuid),  # type: ignore[arg-type]
     )
-    row = (await session.execute(store_of_session)).first()
+    .add_columns(Store.country, Store.code)
+    .join(Store, Store.id == CustomerSession.store_id)
+)
+
+
+async def resolve_token_scope(session: AsyncSession, claims: CustomerClaims) -> CustomerScope:
+    """The store a customer token names and its live session, in one query (built once):
+    for the surfaces whose paths name no store (MOOD MNKY's ``/api/customers``). A store
+    or session that is gone is a 401, like an expired token."""
+    params = {"store_id": claims.store_id, "session_id": claims.session_id}
+    row = (await session.execute(_TOKEN_SESSION, params)).first()
     if row is None or row.customer_id != claims.customer_id:
         raise Unauthorized("The session has ended; sign in again")
     store = PublicStore(claims.store_id, row.country, row.code)

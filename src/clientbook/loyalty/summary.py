@@ -49,19 +49,22 @@ class Figures:
     referral_code: str | None  # None until the customer's code is first made
 
 
-def _figures_statement() -> Any:
-    """Built once: its shape never changes, only the bound ids and wallet codes."""
-    store_id = bindparam("store_id", type_=Uuid)
-    customer_id = bindparam("customer_id", type_=Uuid)
+WALLET_PARAMS = ("first_wallet", "second_wallet")
+
+
+def figure_columns(store_id: Any, customer_id: Any) -> list[Any]:
+    """The figures as labelled scalar subqueries, for a statement that reads other things
+    of the customer too; the two wallets' codes are bound as ``WALLET_PARAMS``."""
 
     def stat(column: Any) -> Any:
         return (
             select(column)
             .where(PurchaseStats.store_id == store_id, PurchaseStats.customer_id == customer_id)
             .scalar_subquery()
+            .label(f"stat_{column.key}")
         )
 
-    def balance(code: str) -> Any:
+    def balance(param: str) -> Any:
         return (
             select(PointsBalance.available)
             .join(
@@ -72,9 +75,10 @@ def _figures_statement() -> Any:
             .where(
                 PointsBalance.store_id == store_id,
                 PointsBalance.customer_id == customer_id,
-                Wallet.code == bindparam(code, type_=String),
+                Wallet.code == bindparam(param, type_=String),
             )
             .scalar_subquery()
+            .label(param)
         )
 
     tier = (
@@ -82,25 +86,50 @@ def _figures_statement() -> Any:
         .join(Member, (Member.store_id == Tier.store_id) & (Member.tier_id == Tier.id))
         .where(Member.store_id == store_id, Member.customer_id == customer_id)
         .scalar_subquery()
+        .label("tier_name")
     )
     code = (
         select(ReferralCode.code)
         .where(ReferralCode.store_id == store_id, ReferralCode.customer_id == customer_id)
         .scalar_subquery()
+        .label("referral_code")
     )
-    return select(
+    return [
         stat(PurchaseStats.count),
         stat(PurchaseStats.total),
         stat(PurchaseStats.average),
         stat(PurchaseStats.last_at),
         tier,
         code,
-        balance("first_wallet"),
-        balance("second_wallet"),
+        *(balance(param) for param in WALLET_PARAMS),
+    ]
+
+
+def wallet_params(wallets: tuple[str, str]) -> dict[str, str]:
+    return dict(zip(WALLET_PARAMS, wallets, strict=True))
+
+
+def figures_from(row: Any, wallets: tuple[str, str]) -> Figures:
+    """The figures of a row that holds ``figure_columns``."""
+    found = row._mapping
+    return Figures(
+        orders=found["stat_count"] or 0,
+        spent=Decimal(found["stat_total"] or 0),
+        average=Decimal(found["stat_average"] or 0),
+        last_order_at=found["stat_last_at"],
+        tier=found["tier_name"],
+        balances={
+            wallet: Decimal(found[param])
+            for param, wallet in zip(WALLET_PARAMS, wallets, strict=True)
+            if found[param] is not None
+        },
+        referral_code=found["referral_code"],
     )
 
 
-_FIGURES = _figures_statement()
+_FIGURES = select(
+    *figure_columns(bindparam("store_id", type_=Uuid), bindparam("customer_id", type_=Uuid))
+)
 
 
 async def figures_of(
@@ -108,24 +137,6 @@ async def figures_of(
 ) -> Figures:
     """Purchase stats, tier name, the balances of two wallets and the referral code, in
     one statement of primary-key lookups."""
-    params = {
-        "store_id": scope.store_id,
-        "customer_id": customer_id,
-        "first_wallet": wallets[0],
-        "second_wallet": wallets[1],
-    }
+    params = {"store_id": scope.store_id, "customer_id": customer_id, **wallet_params(wallets)}
     row = (await session.execute(_FIGURES, params)).one()
-    count, total, average, last_at, tier_name, referral_code, *amounts = row
-    return Figures(
-        orders=count or 0,
-        spent=Decimal(total or 0),
-        average=Decimal(average or 0),
-        last_order_at=last_at,
-        tier=tier_name,
-        balances={
-            wallet: Decimal(amount)
-            for wallet, amount in zip(wallets, amounts, strict=True)
-            if amount is not None
-        },
-        referral_code=referral_code,
-    )
+    return figures_from(row, wallets)

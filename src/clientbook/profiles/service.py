@@ -12,16 +12,17 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.audit import service as audit
+from clientbook.customers.fields import CustomerData
 from clientbook.customers.schemas import CustomerUpdate
 from clientbook.customers.service import get_customer, update_customer
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import FieldError, NotFound, ValidationFailed, field_errors
 from clientbook.kit.integrity import insert_new
-from clientbook.models import Customer, CustomerProfile
+from clientbook.models import CustomerProfile
 from clientbook.profiles.kinds import KINDS, Kind
 from clientbook.stores.scope import StoreScope
 
@@ -63,7 +64,9 @@ async def stored_profiles(
     return {row.kind: row for row in rows}
 
 
-def profile_of(customer: Customer, kind: Kind, row: CustomerProfile | None) -> Profile:
+def profile_of(
+    customer: CustomerData, kind: Kind, row: CustomerProfile | Row[Any] | None
+) -> Profile:
     """The profile of a loaded customer from its stored row (None: never written)."""
     data = kind.schema.model_validate(row.data if row else {}).model_dump(mode="json")
     consents: dict[str, dict[str, Any]] = {}

@@ -13,6 +13,7 @@ from clientbook.addresses import service as addresses
 from clientbook.addresses.schemas import AddressCreate, AddressUpdate
 from clientbook.customer_accounts import contact, profile
 from clientbook.customer_accounts.config import AccountConfig
+from clientbook.customer_accounts.overview import overview
 from clientbook.customer_accounts.schemas import ContactChange, SelfUpdate
 from clientbook.customers.fields import same_number
 from clientbook.customers.service import get_customer
@@ -53,19 +54,21 @@ AddressId = Annotated[str, Path(max_length=64)]
 
 async def _profile(session: AsyncSession, shopper: Shopper) -> dict[str, Any]:
     scope, customer_id = shopper.scope, shopper.customer_id
-    customer = await get_customer(session, scope, customer_id)
-    rows = await addresses.list_addresses(session, scope, customer_id)
-    stored = await profiles.stored_profiles(session, scope, customer_id, ["scent", "preferences"])
-    figures = await summary.figures_of(session, scope, customer_id, ("points", "tokens"))
-    code = figures.referral_code or await referrals.code_of(session, scope, customer)
+    found = await overview(session, scope, customer_id, ("points", "tokens"))
+    customer, figures = found.customer, found.figures
+    code = figures.referral_code
+    if code is None:  # an older customer's code is made on its first read
+        code = await referrals.code_of(
+            session, scope, await get_customer(session, scope, customer_id)
+        )
     return {
         **serialize.customer_fields(customer),
-        "addresses": [serialize.address(row) for row in rows],
+        "addresses": [serialize.address(row) for row in found.addresses],
         "preferences": serialize.preferences(
-            profiles.profile_of(customer, PREFERENCES, stored.get("preferences"))
+            profiles.profile_of(customer, PREFERENCES, found.profiles.get("preferences"))
         ),
         "scentProfile": serialize.scent(
-            profiles.profile_of(customer, SCENT, stored.get("scent")), blends=False
+            profiles.profile_of(customer, SCENT, found.profiles.get("scent")), blends=False
         ),
         "orderStats": serialize.order_stats(figures),
         "membershipTier": serialize.tier_name(figures.tier),

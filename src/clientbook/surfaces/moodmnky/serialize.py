@@ -5,8 +5,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Row
+
+from clientbook.customers.fields import CustomerData
 from clientbook.loyalty.summary import Figures
-from clientbook.models import Customer, CustomerAddress, Purchase
+from clientbook.models import CustomerAddress, Purchase
 from clientbook.profiles.service import Profile
 
 
@@ -25,7 +28,7 @@ def number(value: Decimal | None) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def address(row: CustomerAddress, *times: str) -> dict[str, Any]:
+def address(row: CustomerAddress | Row[Any], *times: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": str(row.id),
         "name": row.name or "",
@@ -115,7 +118,7 @@ def order(row: Purchase) -> dict[str, Any]:
     }
 
 
-def customer_fields(customer: Customer) -> dict[str, Any]:
+def customer_fields(customer: CustomerData) -> dict[str, Any]:
     return {
         "id": str(customer.id),
         "email": customer.email,
