@@ -52,9 +52,13 @@ class Figures:
 WALLET_PARAMS = ("first_wallet", "second_wallet")
 
 
-def figure_columns(store_id: Any, customer_id: Any) -> list[Any]:
-    """The figures as labelled scalar subqueries, for a statement that reads other things
-    of the customer too; the two wallets' codes are bound as ``WALLET_PARAMS``."""
+def figure_columns(scope: StoreScope) -> list[Any]:
+    """The figures as labelled scalar subqueries, for a statement built once that reads
+    other things of the customer too. Its parameters: ``store_id`` (always the store of
+    the scope the statement is run for), ``customer_id``, and the two wallets' codes as
+    ``WALLET_PARAMS``."""
+    store_id = bindparam("store_id", type_=Uuid)
+    customer_id = bindparam("customer_id", type_=Uuid)
 
     def stat(column: Any) -> Any:
         return (
@@ -125,18 +129,3 @@ def figures_from(row: Any, wallets: tuple[str, str]) -> Figures:
         },
         referral_code=found["referral_code"],
     )
-
-
-_FIGURES = select(
-    *figure_columns(bindparam("store_id", type_=Uuid), bindparam("customer_id", type_=Uuid))
-)
-
-
-async def figures_of(
-    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, wallets: tuple[str, str]
-) -> Figures:
-    """Purchase stats, tier name, the balances of two wallets and the referral code, in
-    one statement of primary-key lookups."""
-    params = {"store_id": scope.store_id, "customer_id": customer_id, **wallet_params(wallets)}
-    row = (await session.execute(_FIGURES, params)).one()
-    return figures_from(row, wallets)
