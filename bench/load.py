@@ -242,8 +242,13 @@ def _mood_customer(token: str, samples: dict[str, Any]) -> str:
     """A customer with everything the MOOD MNKY profile shows (addresses, scent profile
     with blends, preferences, points, purchases where the data has them), signed in: its
     customer access token."""
-    customer_id = (samples["loyal_ids"] or samples["ids"])[0]
     staff = {"Authorization": f"Bearer {token}"}
+    # a live one: balances are kept for deleted customers too
+    customer_id = next(
+        candidate
+        for candidate in [*samples["loyal_ids"], *samples["ids"]]
+        if httpx.get(f"{BASE}/v1/stores/{STORE}/customers/{candidate}", headers=staff).is_success
+    )
     base = f"{BASE}/v1/stores/{STORE}/customers/{customer_id}"
     email = f"mood-{customer_id[:8]}@bench.example.com"
     for response in (
