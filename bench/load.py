@@ -127,6 +127,8 @@ request = function()
     return wrk.format("POST", "/v1/stores/%(store)s/customers", nil,
       '{"first_name": "Load", "last_name": "Test", "email": "load-' .. thread_tag .. '-' ..
       counter .. '@bench.example.com", "phone": "+48 600 100 200"}')
+  elseif mode == "moodmnky" then
+    return wrk.format("GET", "/api/customers/profile")
   elseif mode == "openloyalty" then
     return wrk.format("GET", "/api/%(store)s/admin/customer?" .. queries[math.random(#queries)])
   else
@@ -235,6 +237,48 @@ def run(duration: int, out_path: Path | None, only: str | None, api_key: bool = 
     write_results(out_path, results, floors, rss, samples["size"], duration)
 
 
+MOOD_PASSWORD = "bench-mood-" + "x" * 12
+
+
+def _mood_customer(token: str, samples: dict[str, Any]) -> str:
+    """A customer with everything the MOOD MNKY profile shows (addresses, scent profile
+    with blends, preferences, points, purchases where the data has them), signed in: its
+    customer access token."""
+    staff = {"Authorization": f"Bearer {token}"}
+    # a live one: balances are kept for deleted customers too
+    customer_id = next(
+        candidate
+        for candidate in [*samples["loyal_ids"], *samples["ids"]]
+        if httpx.get(f"{BASE}/v1/stores/{STORE}/customers/{candidate}", headers=staff).is_success
+    )
+    base = f"{BASE}/v1/stores/{STORE}/customers/{customer_id}"
+    email = f"mood-{customer_id[:8]}@bench.example.com"
+    for response in (
+        httpx.patch(base, json={"email": email}, headers=staff),
+        httpx.put(f"{base}/password", json={"password": MOOD_PASSWORD}, headers=staff),
+    ):
+        response.raise_for_status()
+    listed = httpx.get(f"{base}/addresses", headers=staff).json()["data"]
+    for city, kind in (("Home", "both"), ("Work", "shipping"))[len(listed) :]:
+        body = {"name": city, "city": "New York", "line1": "1 Main St", "country": "US"}
+        httpx.post(f"{base}/addresses", json={**body, "type": kind}, headers=staff)
+    scent = {
+        "name": "Bench profile",
+        "preferences": {"intensity": "medium", "categories": ["floral", "woody"]},
+        "custom_blends": [{"name": "Summer", "notes": ["lavender", "bergamot"]}],
+    }
+    prefs = {"email_marketing": True, "reminder_frequency": "weekly"}
+    httpx.patch(f"{base}/profiles/scent", json=scent, headers=staff).raise_for_status()
+    httpx.patch(f"{base}/profiles/preferences", json=prefs, headers=staff).raise_for_status()
+    signed = httpx.post(
+        f"{BASE}/v1/stores/{STORE}/customer-auth/token",
+        json={"username": email, "password": MOOD_PASSWORD},
+    )
+    signed.raise_for_status()
+    access: str = signed.json()["access_token"]
+    return access
+
+
 def _api_key(token: str) -> str:
     """A fresh admin API key of the store, to sign the scenarios with instead of the JWT."""
     made = httpx.post(
@@ -285,6 +329,7 @@ def _api_scenarios(
         ("create", "create", ["x"]),
         ("patch", "patch", ["x"]),
         ("loyalty: status read", "loyalty", ["x"]),
+        ("MOOD MNKY: profile of one customer with everything", "moodmnky", ["x"]),
         ("loyalty: earning on a purchase", "purchase", ["x"]),
         *[(name, "list", queries) for name, queries in PURCHASE_FILTERS],
     ):
@@ -298,7 +343,8 @@ def _api_scenarios(
         if mode in ("loyalty", "purchase"):
             id_file = folder / "loyal-ids.txt"
             id_file.write_text("\n".join(samples["loyal_ids"] or samples["ids"]))
-        files = {"ids": str(id_file), "queries": str(query_file), "token": token}
+        signer = _mood_customer(token, samples) if mode == "moodmnky" else token
+        files = {"ids": str(id_file), "queries": str(query_file), "token": signer}
         for concurrency in (1, 16):
             measure = wrk(name, mode, concurrency, duration, files)
             print(

@@ -447,6 +447,26 @@ ENDPOINTS = [
         "rewards.redeem", "POST", "/customers/{customer}/rewards/{reward}/redeem", Role.seller, 201
     ),
     Endpoint("referrals.list", "GET", "/customers/{customer}/referrals", Role.seller, 200),
+    Endpoint("profile_kinds.list", "GET", "/profile-kinds", Role.seller, 200),
+    Endpoint(
+        "profiles.get",
+        "GET",
+        "/customers/{customer}/profiles/scent",
+        Role.seller,
+        200,
+        openapi="/customers/{customer_id}/profiles/{kind}",
+    ),
+    Endpoint(
+        "profiles.patch",
+        "PATCH",
+        "/customers/{customer}/profiles/scent",
+        Role.seller,
+        200,
+        lambda w: {"name": "Matrix", "preferences": {"intensity": "light"}},
+        openapi="/customers/{customer_id}/profiles/{kind}",
+    ),
+    Endpoint("history.purchases", "GET", "/customers/{customer}/purchases", Role.seller, 200),
+    Endpoint("history.entries", "GET", "/customers/{customer}/points-entries", Role.seller, 200),
     Endpoint("referral_rule.get", "GET", "/referral-rule", Role.seller, 200),
     Endpoint(
         "referral_rule.put",

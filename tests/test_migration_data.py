@@ -94,3 +94,37 @@ def test_existing_rows_get_their_keys_and_stores_their_customer(tmp_path: Path) 
     ).fetchone()
     assert found == (1,)
     db.close()
+
+
+def test_customers_with_several_default_addresses_keep_the_last_changed(tmp_path: Path) -> None:
+    """Defaults were one per type; the one-default index is built after each customer
+    keeps only its default changed last."""
+    path = tmp_path / "defaults.sqlite3"
+    upgrade(f"sqlite:///{path}", "c4f8e2b35d21")
+    db = sqlite3.connect(path)
+    store = _store(db, "ADDR")
+    many, one = _customer(db, store), _customer(db, store)
+
+    def address(customer: str, kind: str, default: bool, updated: str) -> str:
+        address_id = uuid.uuid4().hex
+        db.execute(
+            "INSERT INTO customer_addresses (store_id, id, customer_id, type, is_default,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (store, address_id, customer, kind, default, NOW, updated),
+        )
+        return address_id
+
+    address(many, "billing", True, "2026-11-23 10:00:00.000000")
+    last = address(many, "shipping", True, "2026-11-23 12:00:00.000000")
+    address(many, "both", True, "2026-11-23 11:00:00.000000")
+    address(many, "both", False, "2026-11-23 13:00:00.000000")
+    only = address(one, "billing", True, NOW)
+    db.commit()
+    db.close()
+    upgrade(f"sqlite:///{path}", "head")
+    db = sqlite3.connect(path)
+    defaults = db.execute(
+        "SELECT id FROM customer_addresses WHERE is_default ORDER BY id"
+    ).fetchall()
+    assert sorted(row[0] for row in defaults) == sorted([last, only])
+    db.close()

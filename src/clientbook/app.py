@@ -25,6 +25,7 @@ from clientbook.kit.middleware import BodyLimit, RequestContext, UntrustedInput
 from clientbook.kit.proxies import TrustedProxies
 from clientbook.kit.storage import storage_from_url
 from clientbook.loyalty.endpoints import router as loyalty_router
+from clientbook.loyalty.history_endpoints import router as history_router
 from clientbook.loyalty.pos_endpoints import router as pos_router
 from clientbook.loyalty.purchase_endpoints import router as purchases_router
 from clientbook.loyalty.referral_endpoints import router as referrals_router
@@ -36,6 +37,7 @@ from clientbook.messages.wiring import running, sender_from
 from clientbook.ops.endpoints import router as ops_router
 from clientbook.optics.endpoints import router as optics_router
 from clientbook.pricing.endpoints import router as pricing_router
+from clientbook.profiles.endpoints import router as profiles_router
 from clientbook.settings import Settings, get_settings
 from clientbook.stores.endpoints import router as stores_router
 from clientbook.stores.invitation_endpoints import my_router as my_invitations_router
@@ -44,6 +46,8 @@ from clientbook.surfaces.jethings import errors as jethings_errors
 from clientbook.surfaces.jethings.routes import router as jethings_router
 from clientbook.surfaces.joptic import errors as joptic_errors
 from clientbook.surfaces.joptic.routes import router as joptic_router
+from clientbook.surfaces.moodmnky import errors as moodmnky_errors
+from clientbook.surfaces.moodmnky.routes import router as moodmnky_router
 from clientbook.surfaces.openloyalty import errors as openloyalty_errors
 from clientbook.surfaces.openloyalty.auth import router as openloyalty_auth_router
 from clientbook.surfaces.openloyalty.customers import router as openloyalty_router
@@ -114,11 +118,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         self_service_router,
         customers_router,
         addresses_router,
+        profiles_router,
         events_router,
         pricing_router,
         groups_router,
         message_templates_router,
         loyalty_router,
+        history_router,
         tiers_router,
         purchases_router,
         rewards_router,
@@ -128,6 +134,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         optics_router,
         joptic_router,
         jethings_router,
+        moodmnky_router,  # before the Open Loyalty routers: /api/customers is no store
         openloyalty_auth_router,  # before openloyalty_router: /api/admin is not a store
         openloyalty_router,
     ):
@@ -136,6 +143,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     renderers.register("/customer", joptic_errors.render)
     renderers.register("/customers", jethings_errors.render)
     renderers.register("/api", openloyalty_errors.render)
+    renderers.register(moodmnky_errors.PREFIX, moodmnky_errors.render)
 
     app.add_middleware(RequireJSON, prefix="/v1", renderers=renderers, form_paths=FORM_PATHS)
     app.add_middleware(UntrustedInput, renderers=renderers)

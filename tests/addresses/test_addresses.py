@@ -404,7 +404,7 @@ async def test_unknown_and_read_only_fields_are_refused(
     assert await stored(database, ctx) == []
 
 
-# --- one default per type --------------------------------------------------------------------
+# --- one default per customer ----------------------------------------------------------------
 
 
 async def defaults(client: httpx.AsyncClient, ctx: StoreCtx, customer_id: Any) -> dict[str, bool]:
@@ -412,7 +412,7 @@ async def defaults(client: httpx.AsyncClient, ctx: StoreCtx, customer_id: Any) -
     return {a["city"]: a["is_default"] for a in response.json()["data"]}
 
 
-async def test_a_new_default_replaces_the_default_of_its_type_only(
+async def test_a_new_default_takes_the_mark_from_the_old_whatever_its_type(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
     ctx = await factory.store()
@@ -422,58 +422,48 @@ async def test_a_new_default_replaces_the_default_of_its_type_only(
 
     await add(client, ctx, customer.id, city="B1", type="billing", is_default=True)
     await add(client, ctx, customer.id, city="S1", type="shipping", is_default=True)
+    assert await defaults(client, ctx, customer.id) == {"B1": False, "S1": True}
     await add(client, ctx, customer.id, city="X1", type="both", is_default=True)
-    assert await defaults(client, ctx, customer.id) == {"B1": True, "S1": True, "X1": True}
-
-    await add(client, ctx, customer.id, city="B2", type="billing", is_default=True)
-    assert await defaults(client, ctx, customer.id) == {
-        "B1": False,
-        "S1": True,
-        "X1": True,
-        "B2": True,
-    }
+    assert await defaults(client, ctx, customer.id) == {"B1": False, "S1": False, "X1": True}
     await add(client, ctx, customer.id, city="S2", type="shipping")  # not a default
-    assert (await defaults(client, ctx, customer.id))["S1"] is True
+    assert (await defaults(client, ctx, customer.id))["X1"] is True
     # Another customer's default is never touched.
     assert await defaults(client, ctx, other_customer.id) == {"Theirs": True}
 
 
-async def test_patching_a_default_replaces_the_default_of_its_type_only(
+async def test_patching_a_default_moves_the_mark(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
     ctx = await factory.store()
     customer = await factory.customer(ctx)
     url = addresses_url(ctx, customer.id)
     b1 = await add(client, ctx, customer.id, city="B1", type="billing", is_default=True)
-    b2 = await add(client, ctx, customer.id, city="B2", type="billing")
-    s1 = await add(client, ctx, customer.id, city="S1", type="shipping", is_default=True)
+    s1 = await add(client, ctx, customer.id, city="S1", type="shipping")
 
     response = await client.patch(
-        f"{url}/{b2['id']}", json={"is_default": True}, headers=ctx.seller.headers
+        f"{url}/{s1['id']}", json={"is_default": True}, headers=ctx.seller.headers
     )
     assert response.status_code == 200
     assert response.json()["is_default"] is True
-    assert await defaults(client, ctx, customer.id) == {"B1": False, "B2": True, "S1": True}
+    assert await defaults(client, ctx, customer.id) == {"B1": False, "S1": True}
 
-    # Moving the shipping default to billing makes it the billing default.
+    # Changing the default's type keeps it the default.
     response = await client.patch(
         f"{url}/{s1['id']}", json={"type": "billing"}, headers=ctx.seller.headers
     )
     assert response.json() == {**response.json(), "type": "billing", "is_default": True}
-    assert await defaults(client, ctx, customer.id) == {"B1": False, "B2": False, "S1": True}
 
-    # Unsetting a default leaves the others alone.
-    await add(client, ctx, customer.id, city="S2", type="shipping", is_default=True)
+    # Unsetting the default leaves none.
     response = await client.patch(
-        f"{url}/{b1['id']}", json={"is_default": False}, headers=ctx.seller.headers
+        f"{url}/{s1['id']}", json={"is_default": False}, headers=ctx.seller.headers
     )
     assert response.status_code == 200
-    assert await defaults(client, ctx, customer.id) == {
-        "B1": False,
-        "B2": False,
-        "S1": True,
-        "S2": True,
-    }
+    assert await defaults(client, ctx, customer.id) == {"B1": False, "S1": False}
+    # Setting one again where none is.
+    response = await client.patch(
+        f"{url}/{b1['id']}", json={"is_default": True}, headers=ctx.seller.headers
+    )
+    assert await defaults(client, ctx, customer.id) == {"B1": True, "S1": False}
 
 
 # --- scoping -------------------------------------------------------------------------------

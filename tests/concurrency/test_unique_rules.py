@@ -9,7 +9,13 @@ import httpx
 from sqlalchemy import func, select
 
 from clientbook.kit.db import Database
-from clientbook.models import Customer, CustomerAddress, CustomerGroup, GroupMember
+from clientbook.models import (
+    Customer,
+    CustomerAddress,
+    CustomerGroup,
+    CustomerProfile,
+    GroupMember,
+)
 from tests.factories import Factory, StoreCtx
 from tests.server import LiveServer, assert_statuses
 
@@ -110,7 +116,7 @@ async def test_group_membership_is_stored_once(
     assert await _count(database, GroupMember, GroupMember.store_id == ctx.id) == 2
 
 
-async def test_one_default_address_per_type(
+async def test_one_default_address_per_customer(
     live_server: LiveServer, factory: Factory, database: Database
 ) -> None:
     ctx = await factory.store()
@@ -137,7 +143,7 @@ async def test_one_default_address_per_type(
                 )
             )
         )
-    assert sorted(defaults) == ["billing", "shipping"]
+    assert len(defaults) == 1
 
 
 async def test_default_price_list_deleted_meanwhile(
@@ -168,3 +174,41 @@ async def test_default_price_list_deleted_meanwhile(
     assert_statuses(responses[1:], {200, 404, 409, 422})
     where = (Customer.store_id == ctx.id, Customer.default_price_list_id.is_not(None))
     assert await _count(database, Customer, *where) == 0
+
+
+async def test_mood_mnky_first_scent_profiles_and_defaults_at_once(
+    live_server: LiveServer, factory: Factory, database: Database
+) -> None:
+    """A customer's simultaneous first scent-profile writes make one profile (each blend
+    kept once per write that sent it), and simultaneous default addresses leave one."""
+    ctx = await factory.store(country="US")
+    customer = await factory.customer(ctx)
+    auth = {"Authorization": f"Bearer {await factory.customer_token(ctx, customer.id)}"}
+    bodies = [
+        {"name": f"P{i}", "preferences": {"occasions": [f"o{i}"]}, "customBlends": []}
+        for i in range(BURST // 2)
+    ]
+    responses = await _burst(live_server, "PATCH", "/api/customers/scent-profile", bodies, auth)
+    assert_statuses(responses, {200})
+    ids = {r.json()["id"] for r in responses}
+    assert len(ids) == 1
+    where = (CustomerProfile.store_id == ctx.id, CustomerProfile.customer_id == customer.id)
+    assert await _count(database, CustomerProfile, *where) == 1
+
+    addresses = [
+        {
+            "name": f"A{i}",
+            "city": "Town",
+            "type": ("billing", "shipping", "both")[i % 3],
+            "isDefault": True,
+        }
+        for i in range(BURST // 2)
+    ]
+    responses = await _burst(live_server, "POST", "/api/customers/addresses", addresses, auth)
+    assert_statuses(responses, {201})
+    defaults = (
+        CustomerAddress.store_id == ctx.id,
+        CustomerAddress.customer_id == customer.id,
+        CustomerAddress.is_default.is_(True),
+    )
+    assert await _count(database, CustomerAddress, *defaults) == 1

@@ -34,6 +34,7 @@ class FuzzStore:
     code: str
     token: str
     customer_id: str
+    customer_token: str  # the customer's own, for the self-service surfaces
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +47,8 @@ async def fuzz_store(database: Database, settings: Settings) -> FuzzStore:
     factory = Factory(database, settings)
     ctx = await factory.store(country="DE")
     customer = await factory.customer(ctx)
-    return FuzzStore(str(ctx.id), ctx.code, ctx.owner.token, str(customer.id))
+    customer_token = await factory.customer_token(ctx, customer.id)
+    return FuzzStore(str(ctx.id), ctx.code, ctx.owner.token, str(customer.id), customer_token)
 
 
 def openapi_document() -> dict[str, Any]:

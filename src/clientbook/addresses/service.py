@@ -1,4 +1,5 @@
-"""Address use cases. One default address per type and customer."""
+"""Address use cases. A customer has at most one default address (a partial unique
+index holds it); a new default takes the mark from the old one."""
 
 import uuid
 from typing import Any
@@ -11,10 +12,20 @@ from clientbook.audit import service as audit
 from clientbook.customers.service import get_customer
 from clientbook.kit.contact import parse_phone
 from clientbook.kit.errors import NotFound, ValidationFailed
+from clientbook.kit.integrity import UniqueRule, unique_violations
 from clientbook.models import Customer, CustomerAddress
 from clientbook.stores.scope import StoreScope
 
 NOT_NULL = ("type", "is_default")
+ONE_DEFAULT = [
+    UniqueRule(
+        "uq_customer_addresses_store_id_customer_id_default",
+        "customer_addresses",
+        ("store_id", "customer_id"),
+        "is_default",
+        "another address became the default at the same time; try again",
+    )
+]
 
 
 async def list_addresses(
@@ -51,9 +62,10 @@ async def add_address(
     address = CustomerAddress(store_id=scope.store_id, customer_id=customer_id, **values)
     if address.is_default:
         await _lock_customer(session, scope, customer_id)
-        await _clear_default(session, scope, customer_id, address.type)
+        await _clear_default(session, scope, customer_id)
     session.add(address)
-    await session.flush()
+    async with unique_violations(ONE_DEFAULT):
+        await session.flush()
     await audit.record(session, scope, customer_id, "address_added", ["addresses"])
     return address
 
@@ -69,7 +81,7 @@ async def update_address(
     for field in NOT_NULL:
         if field in changes and changes[field] is None:
             raise ValidationFailed.field(field, "must not be null")
-    if "is_default" in changes or "type" in changes:
+    if changes.get("is_default"):
         # Lock before anything is written: a row written first and the lock awaited after
         # would deadlock with a request that holds the lock and clears that row's default.
         await _lock_customer(session, scope, customer_id)
@@ -79,11 +91,13 @@ async def update_address(
     changed = {field for field, value in changes.items() if getattr(address, field) != value}
     if not changed:
         return address
+    if "is_default" in changed and changes["is_default"]:
+        # Before this row is written: the unique index allows one default at any moment.
+        await _clear_default(session, scope, customer_id, keep=address.id)
     for field in changed:
         setattr(address, field, changes[field])
-    if address.is_default and changed & {"is_default", "type"}:
-        await _clear_default(session, scope, customer_id, address.type, keep=address.id)
-    await session.flush()
+    async with unique_violations(ONE_DEFAULT):
+        await session.flush()
     await audit.record(session, scope, customer_id, "address_updated", ["addresses"])
     return address
 
@@ -122,13 +136,11 @@ async def _clear_default(
     session: AsyncSession,
     scope: StoreScope,
     customer_id: uuid.UUID,
-    address_type: str,
     keep: uuid.UUID | None = None,
 ) -> None:
     statement = update(CustomerAddress).where(
         CustomerAddress.store_id == scope.store_id,
         CustomerAddress.customer_id == customer_id,
-        CustomerAddress.type == address_type,
         CustomerAddress.is_default.is_(True),
     )
     if keep is not None:

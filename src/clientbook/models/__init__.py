@@ -27,6 +27,7 @@ from clientbook.models.loyalty import (
 )
 from clientbook.models.messages import MessageTemplate, OutboxMessage
 from clientbook.models.points_of_sale import PointOfSale, PosSeller
+from clientbook.models.profiles import CustomerProfile
 from clientbook.models.records import CustomerFile, Prescription
 from clientbook.models.referrals import Referral, ReferralCode, ReferralRule
 from clientbook.models.rewards import Redemption, Reward
@@ -44,6 +45,7 @@ __all__ = [
     "CustomerEvent",
     "CustomerFile",
     "CustomerGroup",
+    "CustomerProfile",
     "CustomerRefreshToken",
     "CustomerSession",
     "EarningRule",

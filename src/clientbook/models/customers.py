@@ -25,6 +25,7 @@ from clientbook.models.types import CreatedAt, JSONType, UpdatedAt
 NOT_DELETED = text("deleted_at IS NULL")
 HAS_EMAIL = text("deleted_at IS NULL AND email_key <> ''")
 HAS_CARD = text("deleted_at IS NULL AND loyalty_card_number IS NOT NULL")
+IS_DEFAULT = text("is_default")
 
 
 class Customer(Base):
@@ -139,6 +140,15 @@ class CustomerAddress(Base):
             ondelete="CASCADE",
         ),
         Index("ix_customer_addresses_store_id_customer_id", "store_id", "customer_id"),
+        # A customer has at most one default address, whatever its type.
+        Index(
+            "uq_customer_addresses_store_id_customer_id_default",
+            "store_id",
+            "customer_id",
+            unique=True,
+            postgresql_where=IS_DEFAULT,
+            sqlite_where=IS_DEFAULT,
+        ),
     )
 
     store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
