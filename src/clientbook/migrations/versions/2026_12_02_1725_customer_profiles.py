@@ -5,7 +5,7 @@ held by a partial unique index. Customers with several defaults keep the one cha
 last (ties: the largest id) before the index is built.
 
 Revision ID: e5a9c7d31f42
-Revises: c4f8e2b35d21
+Revises: e5a1c9d7b302
 Create Date: 2026-12-02 16:40:00
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from clientbook.kit.db import UTCDateTime
 
 revision: str = "e5a9c7d31f42"
-down_revision: str | None = "c4f8e2b35d21"
+down_revision: str | None = "e5a1c9d7b302"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
