@@ -22,8 +22,7 @@ from clientbook.kit.contact import email_key
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import NotFound, ValidationFailed
 from clientbook.kit.responses import FastJSON
-from clientbook.loyalty import history, referrals, rewards, summary
-from clientbook.loyalty.standing import standing
+from clientbook.loyalty import history, referrals, rewards, status_reads, summary
 from clientbook.models import Customer
 from clientbook.profiles import service as profiles
 from clientbook.profiles.kinds import PREFERENCES, SCENT
@@ -294,7 +293,7 @@ async def get_loyalty(session: SessionDep, shopper: ShopperDep) -> FastJSON:
     """Tier, balances, the next tier, latest transactions, rewards and referrals."""
     scope, customer_id = shopper.scope, shopper.customer_id
     now = utcnow()
-    place = await standing(session, scope, customer_id, now)
+    place = (await status_reads.status_in_session(session, scope, customer_id)).standing
     balances = await summary.balances(session, scope, customer_id)
     entries = await history.customer_entries(session, scope, customer_id, limit=TRANSACTIONS)
     offered = await rewards.list_rewards(session, scope, active=True)
