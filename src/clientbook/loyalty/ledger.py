@@ -49,25 +49,28 @@ async def lock_balance(session: AsyncSession, scope: StoreScope, write: Write) -
     """The balance row, created when missing and locked ``FOR UPDATE`` (SQLite writers
     already run one at a time): every ledger write starts here, so writes to one
     customer's wallet queue and each sees the one before it."""
-    ids = {
-        "store_id": scope.store_id,
-        "customer_id": write.customer_id,
-        "wallet_id": write.wallet.id,
-    }
-    balance = await _locked(session, ids)
+    balance = await _locked(session, scope, write)
     if balance is None:
-        await insert_new(
-            session, PointsBalance, [{**ids, "updated_at": utcnow()}], PointsBalance.store_id
-        )
-        balance = await _locked(session, ids)
+        values = {
+            "store_id": scope.store_id,
+            "customer_id": write.customer_id,
+            "wallet_id": write.wallet.id,
+            "updated_at": utcnow(),
+        }
+        await insert_new(session, PointsBalance, [values], PointsBalance.store_id)
+        balance = await _locked(session, scope, write)
     assert balance is not None
     return balance
 
 
-async def _locked(session: AsyncSession, ids: dict[str, uuid.UUID]) -> PointsBalance | None:
+async def _locked(session: AsyncSession, scope: StoreScope, write: Write) -> PointsBalance | None:
     balance: PointsBalance | None = await session.scalar(
         select(PointsBalance)
-        .filter_by(**ids)
+        .where(
+            PointsBalance.store_id == scope.store_id,
+            PointsBalance.customer_id == write.customer_id,
+            PointsBalance.wallet_id == write.wallet.id,
+        )
         .with_for_update()
         .execution_options(populate_existing=True)
     )

@@ -143,6 +143,9 @@ class ScopedQuery:
     def __init__(self, extend: Extension = lambda statement, _store, _granted: statement) -> None:
         self._user = self._build(self._user_base, extend)
         self._key = self._build(self._key_base, extend)
+        store_id = bindparam("scope_store_id", type_=Uuid)
+        checked = select(Store.id.label("scope_store_id")).where(Store.id == store_id)
+        self._checked = FixedQuery(extend(checked, store_id, Store.id.expression))
 
     @staticmethod
     def _build(
@@ -240,6 +243,17 @@ class ScopedQuery:
             async with database.reading() as session:
                 await session.execute(_record_use(scope))
         return scope, rows
+
+    async def within(
+        self, runner: Database | AsyncSession, scope: StoreScope, **params: Any
+    ) -> list[dict[str, Any]]:
+        """For a caller whose access is already checked: the statement on the scope's
+        store, outside any transaction (a ``Database``) or in the caller's session."""
+        values = {"scope_store_id": scope.store_id, **params}
+        if isinstance(runner, Database):
+            return await runner.fetch_all(self._checked, values)
+        rows = await runner.execute(self._checked.statement, values)
+        return [dict(row._mapping) for row in rows]
 
     def _bind(
         self, credentials: Credentials, store_ref: str, params: dict[str, Any]
