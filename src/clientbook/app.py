@@ -48,6 +48,7 @@ from clientbook.surfaces.openloyalty import errors as openloyalty_errors
 from clientbook.surfaces.openloyalty.accounts import router as openloyalty_accounts_router
 from clientbook.surfaces.openloyalty.auth import router as openloyalty_auth_router
 from clientbook.surfaces.openloyalty.customers import router as openloyalty_router
+from clientbook.surfaces.openloyalty.seller import router as openloyalty_seller_router
 from clientbook.transfer.endpoints import router as transfer_router
 
 DESCRIPTION = """
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         jethings_router,
         openloyalty_auth_router,  # before openloyalty_router: /api/admin is not a store
         openloyalty_accounts_router,
+        openloyalty_seller_router,
         openloyalty_router,
     ):
         app.include_router(router)
