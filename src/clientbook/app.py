@@ -48,6 +48,7 @@ from clientbook.surfaces.openloyalty import errors as openloyalty_errors
 from clientbook.surfaces.openloyalty.accounts import router as openloyalty_accounts_router
 from clientbook.surfaces.openloyalty.auth import router as openloyalty_auth_router
 from clientbook.surfaces.openloyalty.customers import router as openloyalty_router
+from clientbook.surfaces.openloyalty.extras import router as openloyalty_extras_router
 from clientbook.surfaces.openloyalty.seller import router as openloyalty_seller_router
 from clientbook.transfer.endpoints import router as transfer_router
 
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         openloyalty_auth_router,  # before openloyalty_router: /api/admin is not a store
         openloyalty_accounts_router,
         openloyalty_seller_router,
+        openloyalty_extras_router,  # before openloyalty_router: /customer/registrations
         openloyalty_router,
     ):
         app.include_router(router)

@@ -9,6 +9,7 @@ import pytest
 
 from tests.api_keys.keys import make_key
 from tests.factories import PASSWORD, Factory, StoreCtx
+from tests.files.samples import PNG
 
 OL_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}$")
 FORM = {"Content-type": "application/x-www-form-urlencoded", "Accept": "application/json"}
@@ -436,6 +437,8 @@ ADMIN_ONLY: list[Endpoint] = [
     ("POST", "/customer/{id}/pos", "posId={pos}"),
     ("POST", "/customer/{id}/level", "levelId={level}"),
     ("POST", "/customer/{id}/remove-manually-level", None),
+    ("GET", "/customer/registrations", None),
+    ("POST", "/admin/customer/{id}/anonymize", None),
     # Seller paths, but activation is an admin's in the services (docs/open-loyalty.md).
     ("POST", "/seller/customer/{id}/activate", None),
     ("POST", "/seller/customer/{id}/deactivate", None),
@@ -453,6 +456,12 @@ SELF: list[Endpoint] = [
     ("GET", "/customer/{id}", None),
     ("GET", "/customer/customer/{id}/status", None),
     ("PUT", "/customer/{id}", "customer[firstName]=Changed"),
+    ("POST", "/customer/{id}/avatar", {"avatar[file]": ("a.png", PNG, "image/png")}),
+    ("GET", "/customer/{id}/avatar", None),
+    ("DELETE", "/customer/{id}/avatar", None),
+    ("POST", "/customer/{id}/pushy-token", "customer[pushyToken]=t1"),
+    ("GET", "/customer/{id}/pushy-token", None),
+    ("DELETE", "/customer/{id}/pushy-token/t1", None),
 ]
 CUSTOMER_ONLY: list[Endpoint] = [
     ("POST", "/customer/customer-phone/send-sms-code", None),
@@ -544,10 +553,13 @@ async def test_role_matrix(client: httpx.AsyncClient, factory: Factory) -> None:
                 path = api(ctx, template.format(id=target))
                 if who == "admin_key_query":
                     path += ("&" if "?" in path else "?") + f"auth_token={admin_key}"
-                content = body() if callable(body) else (body or "").format(**ids)
-                response = await client.request(
-                    method, path, content=content, headers={**FORM, **headers}
-                )
+                if isinstance(body, dict):  # a file upload
+                    response = await client.request(method, path, files=body, headers=headers)
+                else:
+                    content = body() if callable(body) else (body or "").format(**ids)
+                    response = await client.request(
+                        method, path, content=content, headers={**FORM, **headers}
+                    )
                 expected = reached if who in allowed else {DENIED[who]}
                 if endpoints is PUBLIC and who == "other_store_customer":
                     expected = reached  # no credential is read: the token finds nothing here

@@ -260,6 +260,8 @@ async def restore_customer(
     customer = await get_customer(session, scope, customer_id, deleted=True, for_update=True)
     if customer.deleted_at is None:
         return customer
+    if customer.anonymized_at is not None:
+        raise Conflict("An anonymized customer cannot be restored")
     customer.deleted_at = None
     async with unique_violations(UNIQUES):
         await session.flush()

@@ -7,6 +7,7 @@ from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
 from clientbook.models.customer_accounts import (
     CustomerCode,
     CustomerCredential,
+    CustomerPushToken,
     CustomerRefreshToken,
     CustomerSession,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "CustomerEvent",
     "CustomerFile",
     "CustomerGroup",
+    "CustomerPushToken",
     "CustomerRefreshToken",
     "CustomerSession",
     "EarningRule",
