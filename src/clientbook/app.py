@@ -50,6 +50,7 @@ from clientbook.surfaces.openloyalty.auth import router as openloyalty_auth_rout
 from clientbook.surfaces.openloyalty.customers import router as openloyalty_router
 from clientbook.surfaces.openloyalty.extras import router as openloyalty_extras_router
 from clientbook.surfaces.openloyalty.seller import router as openloyalty_seller_router
+from clientbook.surfaces.openloyalty.xml_import import router as openloyalty_import_router
 from clientbook.transfer.endpoints import router as transfer_router
 
 DESCRIPTION = """
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         openloyalty_accounts_router,
         openloyalty_seller_router,
         openloyalty_extras_router,  # before openloyalty_router: /customer/registrations
+        openloyalty_import_router,
         openloyalty_router,
     ):
         app.include_router(router)
