@@ -439,6 +439,7 @@ ADMIN_ONLY: list[Endpoint] = [
     ("POST", "/customer/{id}/remove-manually-level", None),
     ("GET", "/customer/registrations", None),
     ("POST", "/admin/customer/{id}/anonymize", None),
+    ("POST", "/admin/customer/import", {"file[file]": ("c.xml", b"<customers/>", "text/xml")}),
     # Seller paths, but activation is an admin's in the services (docs/open-loyalty.md).
     ("POST", "/seller/customer/{id}/activate", None),
     ("POST", "/seller/customer/{id}/deactivate", None),
