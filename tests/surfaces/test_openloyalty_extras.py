@@ -107,20 +107,30 @@ async def test_registrations_documented(
             .where(Customer.store_id == ctx.id, Customer.id == old.id)
             .values(created_at=utcnow() - timedelta(days=400))
         )
+    late = await factory.customer(ctx)
+    evening = (utcnow() - timedelta(days=3)).replace(hour=23, minute=30)  # UTC
+    async with database.transaction() as session:
+        await session.execute(
+            update(Customer)
+            .where(Customer.store_id == ctx.id, Customer.id == late.id)
+            .values(created_at=evening)
+        )
     response = await client.get(api(ctx, "/customer/registrations"), headers=ctx.admin.headers)
     assert response.status_code == 200, response.text
     days = response.json()
     assert len(days) == 30
     assert list(days) == sorted(days)
-    assert sum(days.values()) == 5
+    assert sum(days.values()) == 6
     assert days[max(days)] == 5  # today, in the store's calendar
+    # 23:30 UTC is already the next day in Warsaw.
+    assert days[(evening + timedelta(days=1)).strftime("%Y-%m-%d")] == 1
     assert all(len(day) == 10 for day in days)
     monthly = await client.get(
         api(ctx, "/customer/registrations"),
         params={"interval": "month", "lastDays": "500"},
         headers=ctx.admin.headers,
     )
-    assert sum(monthly.json().values()) == 6
+    assert sum(monthly.json().values()) == 7
     assert all(len(month) == 7 for month in monthly.json())
     bad = await client.get(
         api(ctx, "/customer/registrations"),
