@@ -437,3 +437,45 @@ async def test_send_sms_code_as_admin_seller_and_customer(
         headers={**FORM, **ctx.seller.headers},
     )
     assert missing.status_code == 404
+
+
+async def test_racing_registrations_and_pushy_tokens_never_500(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    import asyncio
+
+    ctx = await ol_store(factory)
+
+    async def register(n: int) -> httpx.Response:
+        return await client.post(
+            api(ctx, "/customer/register"),
+            data={
+                "customer[firstName]": "Race",
+                "customer[lastName]": f"R{n}",
+                "customer[email]": "RACE@example.com" if n % 2 else "race@example.com",
+                "customer[agreement1]": "1",
+            },
+            headers={**FORM, **ctx.admin.headers},
+        )
+
+    answers = await asyncio.gather(*(register(n) for n in range(12)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses.count(200) == 1, statuses
+    assert set(statuses) <= {200, 400}, statuses
+    refused = next(a for a in answers if a.status_code == 400)
+    assert refused.json()["form"]["children"]["email"]["errors"] == ["This value is already used."]
+    customer = await factory.customer(ctx)
+
+    async def add(token: str) -> httpx.Response:
+        return await client.post(
+            api(ctx, f"/customer/{customer.id}/pushy-token"),
+            data={"customer[pushyToken]": token},
+            headers={**FORM, **ctx.admin.headers},
+        )
+
+    added = await asyncio.gather(*(add(t) for t in ["same"] * 6 + ["other"] * 6))
+    assert {a.status_code for a in added} == {204}
+    listed = await client.get(
+        api(ctx, f"/customer/{customer.id}/pushy-token"), headers=ctx.admin.headers
+    )
+    assert sorted(listed.json()["tokens"]) == ["other", "same"]
