@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.addresses import service as addresses
 from clientbook.addresses.schemas import AddressCreate, AddressUpdate
 from clientbook.customer_accounts import activation, codes, contact
+from clientbook.customer_accounts.config import AccountConfig
 from clientbook.customer_accounts.deps import ConfigDep, ThrottleDep, client_ip
 from clientbook.customer_accounts.schemas import ContactChange, ContactConfirm
 from clientbook.customer_accounts.scope import CustomerScope, find_public_store, scope_of_customer
@@ -147,7 +148,7 @@ _STORE_SET = {"loyalty_card_number", "labels"}  # the store's to set, not the cu
 
 async def _update_self(
     session: AsyncSession,
-    config: Any,
+    config: AccountConfig,
     me: CustomerScope,
     customer: Customer,
     form: CustomerForm,
@@ -231,7 +232,9 @@ async def activate_by_sms_code(
     return Response(status_code=204)
 
 
-async def _send_code(session: AsyncSession, config: Any, scope: StoreScope, ref: str) -> Response:
+async def _send_code(
+    session: AsyncSession, config: AccountConfig, scope: StoreScope, ref: str
+) -> Response:
     customer = await customers.customer_by_reference(session, scope, ref)
     await activation.send_activation(session, config, scope, customer.id, "sms")
     return Response(status_code=200)
