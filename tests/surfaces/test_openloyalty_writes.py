@@ -479,3 +479,38 @@ async def test_racing_registrations_and_pushy_tokens_never_500(
         api(ctx, f"/customer/{customer.id}/pushy-token"), headers=ctx.admin.headers
     )
     assert sorted(listed.json()["tokens"]) == ["other", "same"]
+
+
+async def test_register_with_an_invitation_token_records_the_referral(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await ol_store(factory)
+    friend = await factory.customer(ctx)
+    mine = await client.get(
+        f"{ctx.base}/customers/{friend.id}/referrals", headers=ctx.admin.headers
+    )
+    code = mine.json()["code"]
+    base = [
+        ("customer[firstName]", "New"),
+        ("customer[lastName]", "Friend"),
+        ("customer[agreement1]", "1"),
+    ]
+    made = await _post_form(
+        client,
+        api(ctx, "/customer/register"),
+        ctx.admin.headers,
+        [*base, ("customer[email]", "new@example.com"), ("customer[invitationToken]", code)],
+    )
+    assert made.status_code == 200, made.text
+    after = await client.get(
+        f"{ctx.base}/customers/{friend.id}/referrals", headers=ctx.admin.headers
+    )
+    assert made.json()["customerId"] in after.text
+    unknown = await _post_form(
+        client,
+        api(ctx, "/customer/register"),
+        ctx.admin.headers,
+        [*base, ("customer[email]", "new2@example.com"), ("customer[invitationToken]", "NOPE-1")],
+    )
+    assert unknown.status_code == 400, unknown.text
+    assert unknown.json()["errors"] and "invitationToken" in unknown.json()["errors"][0]

@@ -20,7 +20,7 @@ from clientbook.deps import SessionDep
 from clientbook.kit.contact import email_key
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import Forbidden
-from clientbook.loyalty import points_of_sale, tiers
+from clientbook.loyalty import points_of_sale, referrals, tiers
 from clientbook.models import Customer
 from clientbook.stores import service as stores
 from clientbook.stores.scope import StoreScope
@@ -76,6 +76,7 @@ async def _register(request: Request, session: AsyncSession, scope: StoreScope) 
     customer = await customers.create_customer(
         session, scope, form.create_body(), created_at=form.created_at, phones=OL_PHONES
     )
+    await referrals.customer_created(session, scope, customer, form.invitation_token)
     await _place(session, scope, customer.id, form)
     address = form.address_body()
     if address is not None and any(address.model_dump(exclude={"type", "is_default"}).values()):

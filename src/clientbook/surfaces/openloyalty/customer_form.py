@@ -101,6 +101,7 @@ class CustomerForm:
     created_at: datetime | None = None
     level_id: uuid.UUID | None = None
     pos_id: uuid.UUID | None = None
+    invitation_token: str | None = None  # a referring customer's code
     sent: frozenset[str] = frozenset()  # the form names the client sent
 
     def create_body(self) -> CustomerCreate:
@@ -255,6 +256,8 @@ def read_form(form: dict[str, Any], tz: ZoneInfo, *, registering: bool) -> Custo
         result.level_id = _uuid(text, "levelId", errors)
     if "posId" in form and (text := _text(form["posId"], "posId", errors)):
         result.pos_id = _uuid(text, "posId", errors)
+    if "invitationToken" in form:
+        result.invitation_token = _text(form["invitationToken"], "invitationToken", errors)
     if "sellerId" in form and (text := _text(form["sellerId"], "sellerId", errors)):
         _uuid(text, "sellerId", errors)
     if registering:

@@ -32,6 +32,7 @@ FIELD_NAMES = {
     "level_id": "levelId",
     "pos_id": "posId",
     "seller_id": "sellerId",
+    "referral_code": "invitationToken",
 }
 
 
