@@ -513,4 +513,5 @@ async def test_register_with_an_invitation_token_records_the_referral(
         [*base, ("customer[email]", "new2@example.com"), ("customer[invitationToken]", "NOPE-1")],
     )
     assert unknown.status_code == 400, unknown.text
-    assert unknown.json()["errors"] and "invitationToken" in unknown.json()["errors"][0]
+    assert unknown.json()["errors"]
+    assert "invitationToken" in unknown.json()["errors"][0]
