@@ -247,6 +247,7 @@ async def test_expiry_across_a_leap_day_and_the_next_month_figures(
     now = datetime(2028, 1, 31, 23, 30, tzinfo=UTC)
     monkeypatch.setattr("clientbook.loyalty.ledger.utcnow", lambda: now)
     monkeypatch.setattr("clientbook.loyalty.points.utcnow", lambda: now)
+    monkeypatch.setattr("clientbook.loyalty.status_reads.utcnow", lambda: now)
     ctx = await factory.store()
     response = await client.post(
         f"{ctx.base}/wallets",

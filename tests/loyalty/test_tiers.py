@@ -106,7 +106,7 @@ async def test_a_window_drops_old_earnings_and_the_floor_holds_until_removed(
 ) -> None:
     start = datetime(2027, 3, 1, tzinfo=UTC)
     clock = {"now": start}
-    for module in ("ledger", "points"):
+    for module in ("ledger", "points", "status_reads"):
         monkeypatch.setattr(f"clientbook.loyalty.{module}.utcnow", lambda: clock["now"])
     monkeypatch.setattr("clientbook.loyalty.tier_endpoints.utcnow", lambda: clock["now"])
     ctx = await factory.store()
@@ -137,7 +137,7 @@ async def test_periodic_downgrades_wait_for_the_review(
 ) -> None:
     start = datetime(2027, 3, 1, tzinfo=UTC)
     clock = {"now": start}
-    for module in ("ledger", "points"):
+    for module in ("ledger", "points", "status_reads"):
         monkeypatch.setattr(f"clientbook.loyalty.{module}.utcnow", lambda: clock["now"])
     ctx = await factory.store()
     await _tiers(client, ctx)
@@ -167,7 +167,7 @@ async def test_never_downgrade_keeps_the_tier(
 ) -> None:
     start = datetime(2027, 3, 1, tzinfo=UTC)
     clock = {"now": start}
-    for module in ("ledger", "points"):
+    for module in ("ledger", "points", "status_reads"):
         monkeypatch.setattr(f"clientbook.loyalty.{module}.utcnow", lambda: clock["now"])
     ctx = await factory.store()
     await _tiers(client, ctx)

@@ -5,10 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from clientbook.deps import SessionDep, StoreScopeDep
+from clientbook.deps import ClaimsDep, DatabaseDep, SessionDep, StoreRef, StoreScopeDep
 from clientbook.kit import idempotency
 from clientbook.kit.responses import json_values
-from clientbook.loyalty import points, wallets
+from clientbook.loyalty import points, status_reads, wallets
 from clientbook.loyalty.schemas import (
     ExpiringOut,
     LoyaltyOut,
@@ -21,8 +21,6 @@ from clientbook.loyalty.schemas import (
     WalletOut,
     WalletStatusOut,
 )
-from clientbook.loyalty.standing import Standing
-from clientbook.loyalty.status import WalletStatus
 
 router = APIRouter(prefix="/v1/stores/{store}", tags=["loyalty"])
 
@@ -91,17 +89,16 @@ async def write_points(
 
 @router.get("/customers/{customer_id}/loyalty", response_model=LoyaltyOut)
 async def loyalty_status(
-    customer_id: uuid.UUID, session: SessionDep, scope: StoreScopeDep
+    customer_id: uuid.UUID, database: DatabaseDep, claims: ClaimsDep, store: StoreRef
 ) -> LoyaltyOut:
     """Each wallet's figures (active, locked, earned, used, expired, expiring next month
     and by date), the tier, the next tier and what is still needed for it."""
-    statuses, place = await points.loyalty_status(session, scope, customer_id)
-    return loyalty_out(customer_id, statuses, place)
+    status = await status_reads.read_status(database, claims, store, customer_id)
+    return loyalty_out(customer_id, status)
 
 
-def loyalty_out(
-    customer_id: uuid.UUID, statuses: list[WalletStatus], place: Standing
-) -> LoyaltyOut:
+def loyalty_out(customer_id: uuid.UUID, status: status_reads.Status) -> LoyaltyOut:
+    statuses, place = status.wallets, status.standing
     wallet_out = [
         WalletStatusOut(
             **{k: v for k, v in vars(s).items() if k != "expiring"},

@@ -13,8 +13,6 @@ from clientbook.kit.db import utcnow
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.integrity import UniqueRule, unique_violations
 from clientbook.loyalty import ledger, tiers
-from clientbook.loyalty.standing import Standing, standing
-from clientbook.loyalty.status import WalletStatus, wallet_statuses
 from clientbook.loyalty.wallets import wallet_by_code
 from clientbook.models import PointsBalance, PointsEntry, Wallet
 from clientbook.stores.scope import StoreScope
@@ -100,15 +98,6 @@ async def write_points(
     balance = await ledger.lock_balance(session, scope, write)
     await tiers.recalculate(session, scope, customer_id, utcnow())
     return Written(entry, wallet, balance)
-
-
-async def loyalty_status(
-    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID
-) -> tuple[list[WalletStatus], Standing]:
-    await get_customer(session, scope, customer_id)
-    now = utcnow()
-    wallets = await wallet_statuses(session, scope, customer_id, now)
-    return wallets, await standing(session, scope, customer_id, now)
 
 
 async def check_customer(session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID) -> None:

@@ -1,17 +1,13 @@
 """A customer's tier as the status read answers it: current, next, what is still needed
-and when a periodic downgrade may come. Reads only; ``tiers.recalculate`` writes."""
+and when a periodic downgrade may come. Computed only; ``tiers.recalculate`` writes."""
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from clientbook.loyalty.tiers import current_programme, list_tiers, review_at, tier_value
-from clientbook.models import Member, Tier
+from clientbook.loyalty.tiers import review_at
+from clientbook.models import Member, Programme, Tier
 from clientbook.models.loyalty import ZERO
-from clientbook.stores.scope import StoreScope
 
 
 @dataclass(frozen=True)
@@ -26,16 +22,11 @@ class Standing:
     days_until_review: int | None
 
 
-async def standing(
-    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, now: datetime
+def standing_of(
+    rules: Programme, state: Member, tiers: list[Tier], value: Decimal, now: datetime
 ) -> Standing:
-    store_id = scope.store_id
-    rules = await current_programme(session, scope)
-    state = await session.get(Member, (store_id, customer_id)) or Member(
-        store_id=store_id, customer_id=customer_id
-    )
-    tiers = await list_tiers(session, scope)
-    value = await tier_value(session, scope, customer_id, rules, now)
+    """Where the customer stands, from the store's rules and tiers (ordered by condition),
+    the member row and the value the tiers' conditions are compared with."""
     tier = next((t for t in tiers if t.id == state.tier_id), None)
     floor = tier.condition_value if tier else None
     above = [t for t in tiers if t.active and (floor is None or t.condition_value > floor)]

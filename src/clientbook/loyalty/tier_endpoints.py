@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from clientbook.deps import SessionDep, StoreScopeDep
 from clientbook.kit.db import utcnow
-from clientbook.loyalty import points, tiers
+from clientbook.loyalty import points, status_reads, tiers
 from clientbook.loyalty.endpoints import loyalty_out
 from clientbook.loyalty.schemas import (
     LoyaltyOut,
@@ -59,5 +59,5 @@ async def set_manual_tier(
     """Assign a tier by hand (admin): a floor until removed with ``{"tier_id": null}``."""
     await points.check_customer(session, scope, customer_id)
     await tiers.set_manual_tier(session, scope, customer_id, data.tier_id, utcnow())
-    statuses, place = await points.loyalty_status(session, scope, customer_id)
-    return loyalty_out(customer_id, statuses, place)
+    status = await status_reads.status_in_session(session, scope, customer_id)
+    return loyalty_out(customer_id, status)

@@ -13,7 +13,7 @@ from clientbook.customers.queries import CustomerFilter
 from clientbook.customers.totals import count_customers
 from clientbook.deps import SessionDep
 from clientbook.kit.errors import ValidationFailed
-from clientbook.loyalty import figures, points
+from clientbook.loyalty import figures, status_reads
 from clientbook.loyalty.tiers import list_tiers
 from clientbook.models import Customer
 from clientbook.stores import service as stores
@@ -154,10 +154,10 @@ async def deactivate(session: SessionDep, scope: AdminScope, ref: CustomerRef) -
 
 
 async def _status(session: AsyncSession, scope: StoreScope, customer: Customer) -> dict[str, Any]:
-    wallets, place = await points.loyalty_status(session, scope, customer.id)
+    found = await status_reads.status_in_session(session, scope, customer.id)
     stats = await figures.purchase_stats(session, scope, [customer.id])
     ctx = await _context(session, scope)
-    return serialize.status(customer, wallets, place, stats.get(customer.id), ctx)
+    return serialize.status(customer, found.wallets, found.standing, stats.get(customer.id), ctx)
 
 
 @router.get("/admin/customer/{customer}/status")
