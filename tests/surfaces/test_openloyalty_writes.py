@@ -515,3 +515,40 @@ async def test_register_with_an_invitation_token_records_the_referral(
     assert unknown.status_code == 400, unknown.text
     assert unknown.json()["errors"]
     assert "invitationToken" in unknown.json()["errors"][0]
+
+
+async def test_register_dates_in_the_documented_formats(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await ol_store(factory)
+    made = await _post_form(
+        client,
+        api(ctx, "/admin/customer/register"),
+        ctx.admin.headers,
+        [
+            ("customer[firstName]", "Old"),
+            ("customer[lastName]", "Timer"),
+            ("customer[email]", "old@example.com"),
+            ("customer[agreement1]", "1"),
+            ("customer[birthDate]", "2017-10-05 10:30"),
+            ("customer[createdAt]", "2017-01-01 14:15:16"),
+        ],
+    )
+    assert made.status_code == 200, made.text
+    body = await _details(client, ctx, made.json()["customerId"])
+    assert body["createdAt"] == "2017-01-01T14:15:16+0100"  # the store's zone (Warsaw)
+    assert body["birthDate"] == "2017-10-05T00:00:00+0200"
+    bad = await _post_form(
+        client,
+        api(ctx, "/admin/customer/register"),
+        ctx.admin.headers,
+        [
+            ("customer[firstName]", "Bad"),
+            ("customer[lastName]", "Date"),
+            ("customer[email]", "bad@example.com"),
+            ("customer[agreement1]", "1"),
+            ("customer[createdAt]", "yesterday"),
+        ],
+    )
+    assert bad.status_code == 400
+    assert bad.json()["form"]["children"]["createdAt"] == {"errors": ["This value is not valid."]}
