@@ -101,6 +101,8 @@ for line in io.lines("%(queries)s") do queries[#queries + 1] = line end
 local counter = 0
 -- each wrk thread has its own Lua state: a table's address tells the threads apart
 local thread_tag = string.gsub(tostring({}), "table: ", "")
+-- and seeds each its own sequence: in step, two threads would write the same customer
+math.randomseed(os.time() + (tonumber(string.sub(thread_tag, -6), 16) or 0))
 wrk.headers["Authorization"] = "Bearer %(token)s"
 wrk.headers["Content-Type"] = "application/json"
 request = function()

@@ -217,7 +217,9 @@ async def test_the_customer_list_filters_on_purchase_stats(
 async def test_a_purchase_filter_total_follows_new_purchases(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
-    """Purchase stats change without a customer write, so such a total is never remembered."""
+    """Purchase stats change without a customer write; a remembered total is dated by
+    their own write version, so a purchase or a return is seen at once, by both workers'
+    caches alike (the version is read from the database on every request)."""
     ctx = await factory.store()
     buyers = [await factory.customer(ctx) for _ in range(3)]
 
@@ -233,8 +235,16 @@ async def test_a_purchase_filter_total_follows_new_purchases(
     for buyer in buyers[:2]:
         await _buy(client, ctx, buyer.id, total="100.00")
     assert await total() == 2
-    await _buy(client, ctx, buyers[2].id, total="100.00")
+    bought = await _buy(client, ctx, buyers[2].id, total="100.00")
     assert await total() == 3
+    assert await total() == 3  # remembered: the same answer
+    response = await client.post(
+        f"{ctx.base}/purchases/{bought['id']}/returns",
+        json={"amount": "60.00"},
+        headers=ctx.seller.headers,
+    )
+    assert response.status_code == 200, response.text
+    assert await total() == 2  # 40.00 left: under the filter now
 
 
 async def test_the_customer_list_sorts_by_purchase_stats(

@@ -31,7 +31,7 @@ from sqlalchemy.orm import QueryableAttribute
 from clientbook.kit.contact import email_key, parse_phone, phone_digits
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.pagination import decode_cursor, encode_cursor
-from clientbook.loyalty.filters import PURCHASE_SORTS, PurchaseFilter, purchase_conditions
+from clientbook.loyalty.filters import PURCHASE_SORTS, PurchaseFilter, clock, purchase_conditions
 from clientbook.models import Customer, CustomerAddress, PurchaseStats
 from clientbook.stores.scope import AnySelect, StoreScope
 
@@ -159,7 +159,7 @@ def _label(dialect: str, label: str) -> ColumnElement[bool]:
 
 
 def _conditions(
-    scope: StoreScope, dialect: str, where: CustomerFilter
+    scope: StoreScope, dialect: str, where: CustomerFilter, now: datetime | None = None
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [Customer.store_id == scope.store_id]
     if where.status == "deleted":
@@ -199,7 +199,7 @@ def _conditions(
             bound = _as_utc(bound)
             conditions.append(column >= bound if op == "ge" else column < bound)
     if where.purchases != PurchaseFilter():
-        conditions.extend(purchase_conditions(scope, where.purchases, datetime.now(UTC)))
+        conditions.extend(purchase_conditions(scope, where.purchases, clock(now)))
     return conditions
 
 
@@ -332,9 +332,11 @@ def _ordering(sort: Sort) -> str:
     return f"{sort.field}:{sort.order}"
 
 
-def matching_ids(scope: StoreScope, dialect: str, where: CustomerFilter) -> AnySelect:
+def matching_ids(
+    scope: StoreScope, dialect: str, where: CustomerFilter, now: datetime | None = None
+) -> AnySelect:
     """The ids of the store's customers that ``where`` selects, in no order."""
-    return select(Customer.id).where(*_conditions(scope, dialect, where))
+    return select(Customer.id).where(*_conditions(scope, dialect, where, now))
 
 
 async def find_customers(

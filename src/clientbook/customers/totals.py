@@ -8,6 +8,10 @@
   transactions, each of which raises the sum: a snapshot that reads the same version sees
   the same customers, so the remembered count is exact for it. A write makes every count
   of the store unreachable; none can be read stale.
+- Filters on purchase figures: purchase stats change without a customer write, so their
+  counts are dated by ``writes + purchase_writes`` (a trigger on the stats bumps the
+  second), and, with "days since the last purchase", by the minute the clock was read at
+  (``loyalty.filters.clock``).
 - An estimate (PostgreSQL's planner) only when the client asks for one.
 """
 
@@ -19,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.customers.count_cache import CountCache, Counted
 from clientbook.customers.queries import CustomerFilter, matching_ids
-from clientbook.loyalty.filters import PurchaseFilter
+from clientbook.loyalty.filters import PurchaseFilter, clock
 from clientbook.models import CustomerCount
 from clientbook.stores.scope import AnySelect, StoreScope
 
@@ -43,13 +47,21 @@ _KEPT = {
 
 
 def _kept(scope: StoreScope) -> AnySelect:
-    """The store's kept total, active count and write version, in one snapshot."""
+    """The store's kept total, active count and write versions, in one snapshot."""
     mine = CustomerCount.store_id == scope.store_id
     return select(
         func.coalesce(func.sum(CustomerCount.total), 0).label("total"),
         func.coalesce(func.sum(CustomerCount.active), 0).label("active"),
-        func.coalesce(func.sum(CustomerCount.writes), 0).label("version"),
+        _version(False).label("version"),
+        _version(True).label("purchase_version"),
     ).where(mine)
+
+
+def _version(with_purchases: bool) -> ColumnElement[Any]:
+    writes = CustomerCount.writes
+    return func.coalesce(
+        func.sum(writes + CustomerCount.purchase_writes if with_purchases else writes), 0
+    )
 
 
 async def count_customers(
@@ -62,32 +74,33 @@ async def count_customers(
         return Total(int(getattr(kept, _KEPT[where])))
     if where == CustomerFilter(is_active=False):
         return Total(int(kept.total) - int(kept.active))
-    key = (scope.store_id, scope.country, where)
+    now = clock()
+    by_purchases = where.purchases != PurchaseFilter()
+    version = int(kept.purchase_version if by_purchases else kept.version)
+    key: tuple[Any, ...] = (scope.store_id, scope.country, where)
+    if where.purchases.days_from_last_transaction_to is not None:
+        key += (now,)
     dialect = _dialect(session)
-    matching = matching_ids(scope, dialect, where)
-    if estimate and dialect == "postgresql" and not COUNTS.has(key, int(kept.version)):
+    matching = matching_ids(scope, dialect, where, now)
+    if estimate and dialect == "postgresql" and not COUNTS.has(key, version):
         planned = await _planned_rows(session, matching)
         if planned > COUNTED_UP_TO:
             return Total(planned, exact=False)
 
     async def counter() -> Counted:
-        version, total, shareable = (
-            await connection.execute(_counted(scope, matching, dialect))
-        ).one()
-        return int(version), int(total), bool(shareable)
+        counted = _counted(scope, matching, dialect, by_purchases)
+        counted_at, total, shareable = (await connection.execute(counted)).one()
+        return int(counted_at), int(total), bool(shareable)
 
-    if where.purchases != PurchaseFilter():
-        # Purchase stats change without a customer write, and "days since the last
-        # purchase" changes with the clock: the write version cannot date such a count.
-        _version, total, _shareable = await counter()
-        return Total(total)
-    return Total(await COUNTS.count(key, int(kept.version), counter))
+    return Total(await COUNTS.count(key, version, counter))
 
 
-def _counted(scope: StoreScope, matching: AnySelect, dialect: str) -> AnySelect:
+def _counted(
+    scope: StoreScope, matching: AnySelect, dialect: str, with_purchases: bool
+) -> AnySelect:
     """The write version and the count in one statement, so in one snapshot. A transaction
     that has written sees its own uncommitted rows: its count is not remembered."""
-    version = _kept(scope).with_only_columns(func.coalesce(func.sum(CustomerCount.writes), 0))
+    version = _kept(scope).with_only_columns(_version(with_purchases))
     counted = select(func.count()).select_from(matching.subquery())
     return select(
         version.scalar_subquery(),

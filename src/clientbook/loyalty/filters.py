@@ -23,6 +23,12 @@ class PurchaseFilter:
     days_from_last_transaction_to: int | None = None
 
 
+def clock(now: datetime | None = None) -> datetime:
+    """Purchase filters read the clock to the minute: "days since the last purchase" then
+    selects the same customers for a whole minute, so its exact count can be remembered."""
+    return (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+
+
 def purchase_conditions(
     scope: StoreScope, where: PurchaseFilter, now: datetime
 ) -> list[ColumnElement[bool]]:

@@ -54,16 +54,23 @@ async def lock_balance(session: AsyncSession, scope: StoreScope, write: Write) -
         "customer_id": write.customer_id,
         "wallet_id": write.wallet.id,
     }
-    await insert_new(
-        session, PointsBalance, [{**ids, "updated_at": utcnow()}], PointsBalance.store_id
-    )
-    balance = await session.scalar(
+    balance = await _locked(session, ids)
+    if balance is None:
+        await insert_new(
+            session, PointsBalance, [{**ids, "updated_at": utcnow()}], PointsBalance.store_id
+        )
+        balance = await _locked(session, ids)
+    assert balance is not None
+    return balance
+
+
+async def _locked(session: AsyncSession, ids: dict[str, uuid.UUID]) -> PointsBalance | None:
+    balance: PointsBalance | None = await session.scalar(
         select(PointsBalance)
         .filter_by(**ids)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    assert balance is not None
     return balance
 
 

@@ -2,7 +2,7 @@
 returns and cancellations take them back, and the customer's stats follow every write."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,7 +15,7 @@ from clientbook.kit.db import utcnow
 from clientbook.kit.errors import Conflict, NotFound, ValidationFailed
 from clientbook.kit.integrity import UniqueRule, insert_new, unique_violations
 from clientbook.loyalty import ledger, points_of_sale, referrals, rules, tiers
-from clientbook.loyalty.wallets import wallet_by_id
+from clientbook.loyalty.wallets import DEFAULT_CODE, wallet_by_id
 from clientbook.models import PointsEntry, Purchase, PurchaseStats
 from clientbook.models.loyalty import ZERO
 from clientbook.stores.scope import StoreScope
@@ -111,8 +111,11 @@ async def return_part(
 
 
 async def _complete(session: AsyncSession, scope: StoreScope, purchase: Purchase) -> None:
-    place = await tiers.recalculate(session, scope, purchase.customer_id, utcnow())
-    tier_id = place.tier.id if place.tier else None
+    """Earn by every rule at the tier the rules give now, then store the tier for the
+    value this purchase added, without reading the rules and tiers again."""
+    before = await tiers.placement(session, scope, purchase.customer_id, utcnow())
+    tier_id = before.tier.id if before.tier else None
+    earned = ZERO  # in the ``points`` wallet, which points-mode tiers count
     for rule in await rules.list_rules(session, scope):
         points = rules.points_for(rule, purchase, tier_id)
         if points <= ZERO:
@@ -126,8 +129,11 @@ async def _complete(session: AsyncSession, scope: StoreScope, purchase: Purchase
         )
         await ledger.earn(session, scope, write, points)
         purchase.points_earned += points
-    await _count(session, scope, purchase, sign=1)
-    await tiers.recalculate(session, scope, purchase.customer_id, utcnow())
+        if wallet.code == DEFAULT_CODE:
+            earned += points
+    stats = await _count(session, scope, purchase, sign=1)
+    value = stats.eligible_total if before.rules.tier_mode == "purchases" else before.value + earned
+    await tiers.place(session, scope, replace(before, value=value), utcnow())
     await referrals.complete_for(session, scope, purchase.customer_id)
 
 
@@ -184,14 +190,10 @@ async def _count(
     *,
     sign: int,
     amount: Decimal | None = None,
-) -> None:
+) -> PurchaseStats:
     """Keep the customer's stats: a completion adds the purchase; a return takes its
     amount off the totals (the count drops when the whole purchase comes back)."""
-    values = {"store_id": scope.store_id, "customer_id": purchase.customer_id}
-    await insert_new(session, PurchaseStats, [values], PurchaseStats.store_id)
-    stats = await session.get_one(
-        PurchaseStats, (scope.store_id, purchase.customer_id), with_for_update=True
-    )
+    stats = await _locked_stats(session, scope, purchase.customer_id)
     if sign > 0:
         stats.count += 1
         stats.total += purchase.total
@@ -208,3 +210,17 @@ async def _count(
             stats.count -= 1
     stats.average = (stats.total / stats.count).quantize(rules.CENT) if stats.count else ZERO
     await session.flush()
+    return stats
+
+
+async def _locked_stats(
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID
+) -> PurchaseStats:
+    """The customer's stats row, locked; made first for a customer's first purchase."""
+    key = (scope.store_id, customer_id)
+    stats = await session.get(PurchaseStats, key, with_for_update=True, populate_existing=True)
+    if stats is None:
+        values = {"store_id": scope.store_id, "customer_id": customer_id}
+        await insert_new(session, PurchaseStats, [values], PurchaseStats.store_id)
+        stats = await session.get_one(PurchaseStats, key, with_for_update=True)
+    return stats

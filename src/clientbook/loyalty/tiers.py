@@ -7,7 +7,7 @@ runs after every change that can move the value.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -98,9 +98,13 @@ async def update_programme(session: AsyncSession, scope: StoreScope, **fields: o
 
 
 async def member(session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID) -> Member:
-    values = {"store_id": scope.store_id, "customer_id": customer_id}
-    await insert_new(session, Member, [values], Member.store_id)
-    found = await session.get_one(Member, (scope.store_id, customer_id), populate_existing=True)
+    """The customer's member row, made on their first write."""
+    key = (scope.store_id, customer_id)
+    found = await session.get(Member, key, populate_existing=True)
+    if found is None:
+        values = {"store_id": scope.store_id, "customer_id": customer_id}
+        await insert_new(session, Member, [values], Member.store_id)
+        found = await session.get_one(Member, key)
     return found
 
 
@@ -159,25 +163,56 @@ async def recalculate(
 ) -> Placement:
     """Move the customer's tier to what the rules give now (``force``: a lower tier too,
     whatever the downgrade mode); a change is an event in the customer's trail."""
-    rules = await programme(session, scope)
+    known = await placement(session, scope, customer_id, now)
+    return await place(session, scope, known, now, force)
+
+
+async def placement(
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, now: datetime
+) -> Placement:
+    """Where the rules put the customer now, read and computed but not stored."""
+    rules = await current_programme(session, scope)
     tiers = await list_tiers(session, scope)
     state = await member(session, scope, customer_id)
     value = await tier_value(session, scope, customer_id, rules, now)
-    by_id = {t.id: t for t in tiers}
-    current = by_id.get(state.tier_id) if state.tier_id else None
-    floor = by_id.get(state.manual_tier_id) if state.manual_tier_id else None
-    target = _higher(reached(tiers, value), floor)
+    return Placement(_target(tiers, rules, state, value, now), value, tiers, rules, state)
+
+
+async def place(
+    session: AsyncSession, scope: StoreScope, known: Placement, now: datetime, force: bool = False
+) -> Placement:
+    """Store the tier for ``known``'s value: a write that knows how it changed the value
+    (a purchase) places the customer without reading the rules and tiers again."""
+    state, rules = known.member, known.rules
     allowed = force or _may_downgrade(rules, state, now)
-    if _rank(target) < _rank(current) and not allowed:
-        target = current
+    target = _target(known.tiers, rules, state, known.value, now, force)
     new_id = target.id if target else None
     if new_id != state.tier_id:
-        await audit.record(session, scope, customer_id, "tier.changed", ["tier"])
+        await audit.record(session, scope, state.customer_id, "tier.changed", ["tier"])
     if new_id != state.tier_id or state.evaluated_at is None or allowed:
         state.evaluated_at = now
     state.tier_id = new_id
     await session.flush()
-    return Placement(target, value, tiers, rules, state)
+    return replace(known, tier=target)
+
+
+def _target(
+    tiers: list[Tier],
+    rules: Programme,
+    state: Member,
+    value: Decimal,
+    now: datetime,
+    force: bool = False,
+) -> Tier | None:
+    """The tier ``value`` reaches, never below a manual floor, and lower than the
+    current one only when a downgrade is allowed now."""
+    by_id = {t.id: t for t in tiers}
+    current = by_id.get(state.tier_id) if state.tier_id else None
+    floor = by_id.get(state.manual_tier_id) if state.manual_tier_id else None
+    target = _higher(reached(tiers, value), floor)
+    if _rank(target) < _rank(current) and not (force or _may_downgrade(rules, state, now)):
+        return current
+    return target
 
 
 def _rank(tier: Tier | None) -> tuple[int, Decimal]:

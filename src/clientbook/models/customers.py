@@ -209,3 +209,6 @@ class CustomerCount(Base):
     total: Mapped[int] = mapped_column(BigInteger, default=0)
     active: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     writes: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    # Grows with every change to a purchase stats row (a trigger there): lists filtered
+    # on purchase figures date their remembered counts by ``writes + purchase_writes``.
+    purchase_writes: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))

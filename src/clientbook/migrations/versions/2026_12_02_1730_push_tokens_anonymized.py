@@ -1,8 +1,8 @@
 """Customers' push tokens (Open Loyalty's Pushy tokens) and customers.anonymized_at
 
 Revision ID: e5a9c3d71b42
-Revises: c4f8e2b35d21
-Create Date: 2026-12-02 16:40:00
+Revises: e5a1c9d7b302
+Create Date: 2026-12-02 17:30:00
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 from clientbook.kit.db import UTCDateTime
 
 revision: str = "e5a9c3d71b42"
-down_revision: str | None = "c4f8e2b35d21"
+down_revision: str | None = "e5a1c9d7b302"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
