@@ -129,6 +129,9 @@ request = function()
       counter .. '@bench.example.com", "phone": "+48 600 100 200"}')
   elseif mode == "moodmnky" then
     return wrk.format("GET", "/api/customers/profile")
+  elseif mode == "pos" then
+    return wrk.format("POST", "/api/%(store)s/pos/search/customer", nil,
+      queries[math.random(#queries)])
   elseif mode == "openloyalty" then
     return wrk.format("GET", "/api/%(store)s/admin/customer?" .. queries[math.random(#queries)])
   else
@@ -326,6 +329,16 @@ def _api_scenarios(
             "openloyalty",
             ["sort=transactionsAmount&direction=desc&perPage=10"],
         ),
+        (
+            "Open Loyalty POS search: e-mail",
+            "pos",
+            [json.dumps({"search": {"email": e}}) for e in samples["emails"]],
+        ),
+        (
+            "Open Loyalty POS search: phone written another way",
+            "pos",
+            [json.dumps({"search": {"phone": p.replace("%20", " ")}}) for p in samples["phones"]],
+        ),
         ("create", "create", ["x"]),
         ("patch", "patch", ["x"]),
         ("loyalty: status read", "loyalty", ["x"]),
@@ -418,6 +431,7 @@ async def _samples(url: str) -> dict[str, Any]:
         "name_parts": sorted({r["last_name"][1:5].lower() for r in rows}),
         "common_parts": _common_parts([r["last_name"] for r in rows]),
         "email_parts": [r["email"].split("@")[0][-8:] for r in rng.sample(rows, 50)],
+        "emails": [r["email"] for r in rng.sample(rows, 50)],
         "phones": [_another_way(r["phone_e164"]) for r in rng.sample(rows, 50)],
         "cursor": cursor,
         "deep": deep,

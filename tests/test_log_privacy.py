@@ -144,3 +144,29 @@ def test_standard_library_and_uvicorn_loggers_write_json(
     for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
         stdlib_logging.getLogger(name).handlers.clear()
     clientbook_logging.configure("WARNING", json=True)
+
+
+async def test_secrets_in_open_loyalty_paths_are_masked(
+    app: Any, factory: Factory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clientbook_logging.configure("INFO", json=True)
+    monkeypatch.setattr(middleware, "log", structlog.get_logger("clientbook.access"))
+    ctx = await factory.store()
+    customer_id = "12345678-1234-5678-9012-345678901234"
+    capsys.readouterr()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        for path in (
+            "/customer/activate/secret-link-token",
+            "/customer/activate-sms/954604",
+            "/customer/confirm-change/153105",
+            f"/customer/{customer_id}/pushy-token/device-token-1",
+        ):
+            await client.post(f"/api/{ctx.code}{path}", headers=ctx.owner.headers)
+    text = capsys.readouterr().err
+    for secret in ("secret-link-token", "954604", "153105", "device-token-1"):
+        assert secret not in text
+    paths = [line["path"] for line in json_lines(text) if line["event"] == "request"]
+    assert f"/api/{ctx.code}/customer/activate/[redacted]" in paths
+    assert f"/api/{ctx.code}/customer/{customer_id}/pushy-token/[redacted]" in paths
+    clientbook_logging.configure("WARNING", json=True)

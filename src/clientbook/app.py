@@ -49,8 +49,12 @@ from clientbook.surfaces.joptic.routes import router as joptic_router
 from clientbook.surfaces.moodmnky import errors as moodmnky_errors
 from clientbook.surfaces.moodmnky.routes import router as moodmnky_router
 from clientbook.surfaces.openloyalty import errors as openloyalty_errors
+from clientbook.surfaces.openloyalty.accounts import router as openloyalty_accounts_router
 from clientbook.surfaces.openloyalty.auth import router as openloyalty_auth_router
 from clientbook.surfaces.openloyalty.customers import router as openloyalty_router
+from clientbook.surfaces.openloyalty.extras import router as openloyalty_extras_router
+from clientbook.surfaces.openloyalty.seller import router as openloyalty_seller_router
+from clientbook.surfaces.openloyalty.xml_import import router as openloyalty_import_router
 from clientbook.transfer.endpoints import router as transfer_router
 
 DESCRIPTION = """
@@ -136,6 +140,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         jethings_router,
         moodmnky_router,  # before the Open Loyalty routers: /api/customers is no store
         openloyalty_auth_router,  # before openloyalty_router: /api/admin is not a store
+        openloyalty_accounts_router,
+        openloyalty_seller_router,
+        openloyalty_extras_router,  # before openloyalty_router: /customer/registrations
+        openloyalty_import_router,
         openloyalty_router,
     ):
         app.include_router(router)

@@ -57,6 +57,9 @@ FREE_TEXT = frozenset({"detail", "message", "error", "reason"})
 REDACTED = "[redacted]"
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+# Path segments that are secrets (Open Loyalty puts activation tokens, SMS codes and push
+# tokens in its paths): the segment after these words.
+_SECRET_SEGMENT = re.compile(r"/(activate|activate-sms|confirm-change|pushy-token)/[^/?#]+")
 _PHONE = re.compile(r"\+?\d[\d \-().]{6,}\d")
 
 
@@ -71,6 +74,7 @@ def _mask(_logger: Any, _method: str, event: Event) -> Event:
         elif key in FREE_TEXT and isinstance(value, str):
             event[key] = scrub(value)
         elif key in ("path", "event") and isinstance(value, str):
+            value = _SECRET_SEGMENT.sub(rf"/\1/{REDACTED}", value)
             event[key] = _EMAIL.sub("[email]", value)  # ids and dates in paths stay whole
     return event
 

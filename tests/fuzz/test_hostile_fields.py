@@ -53,7 +53,12 @@ class _Ids(dict[str, str]):
 def test_hostile_strings_in_every_field(
     fuzz_server: LiveServer, fuzz_store: FuzzStore, method: str, path: str, where: str, name: str
 ) -> None:
-    ids = _Ids(store=fuzz_store.code, customer_id=fuzz_store.customer_id)
+    ids = _Ids(
+        store=fuzz_store.code,
+        storeCode=fuzz_store.code,
+        customer_id=fuzz_store.customer_id,
+        customer=fuzz_store.customer_id,
+    )
     url = fuzz_server.base_url + path.format_map(ids)
     headers = {"Authorization": f"Bearer {fuzz_store.token}", "x-store-id": fuzz_store.id}
     for value in HOSTILE:

@@ -38,6 +38,10 @@ def error_shape(path: str, status: int, body: Any, content_type: str) -> str | N
         if set(body) != {"statusCode", "message", "error"} or body["statusCode"] != status:
             return f"not J-Optic's {{statusCode, message, error}}: {body}"
         return None
+    if path.startswith("/api/"):  # Open Loyalty: {"error"}, or a Symfony form's errors
+        if set(body) not in ({"error"}, {"form", "errors"}):
+            return f"not Open Loyalty's {{error}} or {{form, errors}}: {body}"
+        return None
     jethings = path == "/customers" or path.startswith("/customers/")
     if jethings and (set(body) != {"message", "statusCode"} or body["statusCode"] != status):
         return f"not Jethings' {{message, statusCode}}: {body}"
@@ -55,6 +59,10 @@ def test_operation(case: Any, fuzz_server: LiveServer, fuzz_store: FuzzStore) ->
     given = case.path_parameters or {}
     if "store" in given:
         given["store"] = fuzz_store.code
+    if "storeCode" in given:  # Open Loyalty's
+        given["storeCode"] = fuzz_store.code
+    if "customer" in given:
+        given["customer"] = fuzz_store.customer_id
     if "customer_id" in given:  # one real customer, so writes under it reach the database
         given["customer_id"] = fuzz_store.customer_id
     token = fuzz_store.token

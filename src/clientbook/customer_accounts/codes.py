@@ -6,11 +6,12 @@ Wrong codes count against the customer's live codes too, so a code dies after a 
 guesses however they are spread over addresses.
 """
 
+import hmac
 import uuid
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.accounts.throttle import LoginThrottle
@@ -231,3 +232,46 @@ async def _mark_activated(
     elif credential.activated_at is None:
         credential.activated_at = utcnow()
     await session.flush()
+
+
+async def activate_with_code_only(
+    session: AsyncSession,
+    config: AccountConfig,
+    throttle: LoginThrottle,
+    store: PublicStore,
+    *,
+    code: str,
+    ip: str,
+) -> uuid.UUID:
+    """Activate with an SMS code given without its username (Open Loyalty's
+    ``activate-sms/{token}``). Codes are keyed by their customer, so the store's live
+    activation codes are tried one by one (a few HMACs each); guesses are counted per
+    client address, since no customer is named to count them against."""
+    await throttle.attempt(
+        email_key=throttle_key(store.id, "code-only:" + ip), ip=ip, purpose=GUESS, session=session
+    )
+    store_id, given = store.id, code.strip()
+    codes = CustomerCode
+    live = await session.stream(
+        select(codes.customer_id, codes.code_hmac).where(
+            codes.store_id == store_id,
+            codes.purpose == ACTIVATION,
+            codes.used_at.is_(None),
+            codes.expires_at > utcnow(),
+            codes.attempts < config.code_max_attempts,
+        )
+    )
+    stored = None
+    async for row in live:
+        candidate = _code_hmac(config.secret, store_id, row.customer_id, ACTIVATION, given)
+        if hmac.compare_digest(candidate, row.code_hmac):
+            stored = candidate
+            break
+    await live.close()
+    found = None if stored is None else await _consume(session, config, store, ACTIVATION, stored)
+    if found is None:
+        refused = _refused("code")
+        refused.keep_changes = True  # the guess stays counted
+        raise refused
+    await _mark_activated(session, store, found.customer_id)
+    return found.customer_id

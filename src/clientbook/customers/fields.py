@@ -1,12 +1,13 @@
 """Applying canonical field values to a customer, and the columns derived from them."""
 
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Row
 
-from clientbook.kit.contact import Phone, email_key, parse_phone, phone_digits
+from clientbook.kit.contact import Phone, email_key, parse_phone, phone_as_given, phone_digits
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import FieldError, ValidationFailed
 from clientbook.models import Customer
@@ -19,6 +20,20 @@ NOT_NULL = ("status",)
 CLEARED_TO_EMPTY = {"labels": list, "preferences": dict, "metadata": dict}
 
 
+@dataclass(frozen=True)
+class PhoneRules:
+    """How a surface's phone numbers are read. The canonical API refuses a local number
+    its store's country cannot read; Open Loyalty keeps one as given (its examples send
+    ``000000005000``) and wants phone numbers unique in the store."""
+
+    local_as_given: bool = False
+    unique: bool = False
+    valid_only: bool = False  # a number assigned in its plan, not merely possible
+
+
+CANONICAL = PhoneRules()
+
+
 def given_fields(data: BaseModel, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The fields the client sent, each with its full value.
 
@@ -29,7 +44,12 @@ def given_fields(data: BaseModel, exclude: frozenset[str] = frozenset()) -> dict
     return {name: full[name] for name in data.model_fields_set if name not in exclude}
 
 
-def apply_changes(customer: Customer, changes: dict[str, Any], region: str | None) -> set[str]:
+def apply_changes(
+    customer: Customer,
+    changes: dict[str, Any],
+    region: str | None,
+    phones: PhoneRules = CANONICAL,
+) -> set[str]:
     """Write the given canonical fields; return the names of the fields that changed."""
     changed: set[str] = set()
     for field, value in changes.items():
@@ -37,17 +57,19 @@ def apply_changes(customer: Customer, changes: dict[str, Any], region: str | Non
             raise ValidationFailed.field(field, "must not be null")
         if value is None and field in CLEARED_TO_EMPTY:
             value = CLEARED_TO_EMPTY[field]()
-        if _apply_one(customer, field, value, region):
+        if _apply_one(customer, field, value, region, phones):
             changed.add(field)
     return changed
 
 
-def _apply_one(customer: Customer, field: str, value: Any, region: str | None) -> bool:
+def _apply_one(
+    customer: Customer, field: str, value: Any, region: str | None, phones: PhoneRules
+) -> bool:
     match field:
         case "email":
             return _set(customer, email=value, email_key=email_key(value) if value else "")
         case "phone":
-            phone = _phone(field, value, region)
+            phone = _phone(field, value, region, phones)
             return _set(
                 customer,
                 phone=phone and phone.given,
@@ -100,12 +122,19 @@ def same_number(customer: Customer, value: str, region: str | None) -> bool:
     )
 
 
-def _phone(field: str, value: str | None, region: str | None) -> Phone | None:
+def _phone(
+    field: str, value: str | None, region: str | None, phones: PhoneRules = CANONICAL
+) -> Phone | None:
     if value is None:
         return None
     try:
-        return parse_phone(value, region)
+        return parse_phone(value, region, valid_only=phones.valid_only)
     except ValueError as exc:
+        if phones.local_as_given and region is not None and not value.strip().startswith("+"):
+            try:  # a local number the store's country cannot read: kept as written
+                return phone_as_given(value)
+            except ValueError:
+                pass
         raise ValidationFailed.field(field, str(exc)) from exc
 
 

@@ -32,7 +32,7 @@ from clientbook.kit.contact import email_key, parse_phone, phone_digits
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.pagination import decode_cursor, encode_cursor
 from clientbook.loyalty.filters import PURCHASE_SORTS, PurchaseFilter, clock, purchase_conditions
-from clientbook.models import Customer, PurchaseStats
+from clientbook.models import Customer, CustomerAddress, PurchaseStats
 from clientbook.stores.scope import AnySelect, StoreScope
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
@@ -88,9 +88,16 @@ MATCHABLE = {
 }
 
 
+# Matched on any of the customer's addresses (Open Loyalty's POS search).
+ADDRESS_MATCHABLE = {
+    "city": CustomerAddress.city,
+    "postal_code": CustomerAddress.postal_code,
+}
+
+
 @dataclass(frozen=True)
 class FieldMatch:
-    field: str  # a key of MATCHABLE
+    field: str  # a key of MATCHABLE or ADDRESS_MATCHABLE
     value: str
     exact: bool = True
 
@@ -181,7 +188,7 @@ def _conditions(
     if where.label:
         conditions.append(_label(dialect, where.label))
     conditions.extend(_label(dialect, label) for label in where.labels)
-    conditions.extend(_field_match(dialect, match) for match in where.fields)
+    conditions.extend(_field_match(scope, dialect, match) for match in where.fields)
     for column, bound, op in (
         (Customer.created_at, where.created_after, "ge"),
         (Customer.created_at, where.created_before, "lt"),
@@ -196,10 +203,12 @@ def _conditions(
     return conditions
 
 
-def _field_match(dialect: str, match: FieldMatch) -> ColumnElement[bool]:
+def _field_match(scope: StoreScope, dialect: str, match: FieldMatch) -> ColumnElement[bool]:
     """One field's whole value or a substring of it, ignoring case. The trigram-indexed
     ``search_text`` holds every matchable field, so it narrows the rows first."""
     needle = match.value.strip().lower()
+    if match.field in ADDRESS_MATCHABLE:
+        return _address_match(scope, match.field, needle, match.exact)
     column = func.lower(MATCHABLE[match.field])
     if match.exact:
         found: ColumnElement[bool] = column == needle
@@ -208,6 +217,23 @@ def _field_match(dialect: str, match: FieldMatch) -> ColumnElement[bool]:
     if match.field == "phone" or not needle:
         return found
     return and_(_contains(dialect, needle), found)
+
+
+def _address_match(
+    scope: StoreScope, field_name: str, needle: str, exact: bool
+) -> ColumnElement[bool]:
+    """One of the customer's addresses has the value (its whole value, or a substring)."""
+    column = func.lower(ADDRESS_MATCHABLE[field_name])
+    found = column == needle if exact else column.like(_like_pattern(needle), escape="\\")
+    return (
+        select(CustomerAddress.id)
+        .where(
+            CustomerAddress.store_id == scope.store_id,
+            CustomerAddress.customer_id == Customer.id,
+            found,
+        )
+        .exists()
+    )
 
 
 def _as_utc(moment: datetime) -> datetime:

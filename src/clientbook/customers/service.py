@@ -11,10 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.audit import service as audit
 from clientbook.customer_accounts.scope import public_store_of
 from clientbook.customer_accounts.service import revoke_customer_sessions
-from clientbook.customers.fields import apply_changes, check_identifiable, derive, given_fields
+from clientbook.customers.fields import (
+    CANONICAL,
+    PhoneRules,
+    apply_changes,
+    check_identifiable,
+    derive,
+    given_fields,
+)
 from clientbook.customers.schemas import CustomerCreate, CustomerUpdate
 from clientbook.kit.db import utcnow
-from clientbook.kit.errors import FieldError, NotFound, PreconditionFailed, ValidationFailed
+from clientbook.kit.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from clientbook.kit.integrity import UniqueRule, unique_violations
 from clientbook.models import Customer
 from clientbook.pricing.service import active_price_list
@@ -60,15 +73,18 @@ async def create_customer(
     user_id: uuid.UUID | None = None,
     linked_store_id: uuid.UUID | None = None,
     birth_instant: datetime | None = None,
+    created_at: datetime | None = None,
+    phones: PhoneRules = CANONICAL,
 ) -> Customer:
     """Add a customer. ``user_id`` and ``linked_store_id`` link it to a staff account or to
     the store it stands for; only Clientbook itself sets them (see docs/decisions.md).
-    ``birth_instant`` is the instant a surface was sent for ``birth_date`` (J-Optic)."""
+    ``birth_instant`` is the instant a surface was sent for ``birth_date`` (J-Optic);
+    ``created_at`` a creation time a surface carries over (Open Loyalty's ``createdAt``)."""
     now = utcnow()
     customer = Customer(
         store_id=scope.store_id,
         id=uuid.uuid4(),
-        created_at=now,
+        created_at=created_at or now,
         updated_at=now,
         email_key="",
         labels=[],
@@ -82,19 +98,43 @@ async def create_customer(
     )
     changes = given_fields(data, exclude=frozenset({"is_active", "referral_code"}))
     await _check_price_list(session, scope, changes)
-    apply_changes(customer, changes, scope.country)
+    apply_changes(customer, changes, scope.country, phones)
     if data.is_active is not None:
         customer.is_active = data.is_active
     if customer.birth_date is not None:
         customer.birth_instant = birth_instant
     check_identifiable(customer)
     derive(customer)
+    if phones.unique:
+        await _require_unique_phone(session, scope, customer)
     session.add(customer)
     async with unique_violations(UNIQUES):
         await session.flush()
     given = set(changes) | ({"is_active"} if data.is_active is not None else set())
     await audit.record(session, scope, customer.id, "created", given)
     return customer
+
+
+async def _require_unique_phone(
+    session: AsyncSession, scope: StoreScope, customer: Customer
+) -> None:
+    """No other live customer of the store has this number (compared by ``phone_key``).
+    Checked, not indexed: phone numbers are unique only where a surface says so."""
+    if not customer.phone_key:
+        return
+    taken = await session.scalar(
+        select(Customer.id)
+        .where(
+            Customer.store_id == scope.store_id,
+            Customer.phone_key == customer.phone_key,
+            Customer.deleted_at.is_(None),
+            Customer.id != customer.id,
+        )
+        .limit(1)
+    )
+    if taken is not None:
+        message = "a customer with this phone number already exists"
+        raise Conflict(message, errors=[FieldError("phone", message)])
 
 
 async def get_customer(
@@ -156,18 +196,21 @@ async def update_customer(
     data: CustomerUpdate,
     *,
     if_match: int | None = None,
+    phones: PhoneRules = CANONICAL,
 ) -> Customer:
     customer = await get_customer(session, scope, customer_id, for_update=True)
     check_version(customer, if_match)
     changes = given_fields(data)
     await _check_price_list(session, scope, changes)
-    changed = apply_changes(customer, changes, scope.country)
+    changed = apply_changes(customer, changes, scope.country, phones)
     if not changed:
         return customer
     if "status" in changed:
         scope.require(Role.admin)  # blocking and unblocking are activation by another name
     check_identifiable(customer)
     derive(customer)
+    if phones.unique and "phone" in changed:
+        await _require_unique_phone(session, scope, customer)
     async with unique_violations(UNIQUES):
         await session.flush()
     await audit.record(session, scope, customer.id, "updated", changed)
@@ -217,6 +260,8 @@ async def restore_customer(
     customer = await get_customer(session, scope, customer_id, deleted=True, for_update=True)
     if customer.deleted_at is None:
         return customer
+    if customer.anonymized_at is not None:
+        raise Conflict("An anonymized customer cannot be restored")
     customer.deleted_at = None
     async with unique_violations(UNIQUES):
         await session.flush()

@@ -95,7 +95,7 @@ async def delete_file(
     """Remove a file; the blob goes once the deletion is committed."""
     scope.require(Role.admin)
     record = await get_file(session, scope, customer_id, file_id)
-    _remove_after_commit(session, storage, record.storage_key)
+    remove_after_commit(session, storage, record.storage_key)
     await session.delete(record)
     await session.flush()
     await audit.record(session, scope, customer_id, "file_deleted", ["files"])
@@ -108,7 +108,7 @@ def _forget_on_rollback(session: AsyncSession, storage: Storage, key: str) -> No
     event.listen(session.sync_session, "after_rollback", remove, once=True)
 
 
-def _remove_after_commit(session: AsyncSession, storage: Storage, key: str) -> None:
+def remove_after_commit(session: AsyncSession, storage: Storage, key: str) -> None:
     def remove(_session: Any) -> None:
         storage.delete(key)
 

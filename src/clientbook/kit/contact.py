@@ -65,7 +65,7 @@ class Phone:
         return self.e164 or phone_digits(self.given)
 
 
-def parse_phone(value: str, region: str | None = None) -> Phone:
+def parse_phone(value: str, region: str | None = None, *, valid_only: bool = False) -> Phone:
     """Validate a phone number in any common spelling and give its E.164 form.
 
     A number without a leading ``+`` (or ``00``) is read in ``region``; with no region it
@@ -84,12 +84,17 @@ def parse_phone(value: str, region: str | None = None) -> Phone:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         raise ValueError("is not a valid phone number") from exc
-    if not _possible(number):
+    if not _possible(number) or (valid_only and not phonenumbers.is_valid_number(number)):
         raise ValueError("is not a valid phone number")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if len(e164) > E164_MAX_LENGTH:
         raise ValueError("is not a valid phone number (more than 15 digits)")
     return Phone(given, e164)
+
+
+def phone_as_given(value: str) -> Phone:
+    """A local number kept as written, whatever the store's country (7-15 digits)."""
+    return _as_given(value.strip())
 
 
 def _as_given(given: str) -> Phone:

@@ -7,6 +7,7 @@ from clientbook.models.catalog import CustomerGroup, GroupMember, PriceList
 from clientbook.models.customer_accounts import (
     CustomerCode,
     CustomerCredential,
+    CustomerPushToken,
     CustomerRefreshToken,
     CustomerSession,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "CustomerFile",
     "CustomerGroup",
     "CustomerProfile",
+    "CustomerPushToken",
     "CustomerRefreshToken",
     "CustomerSession",
     "EarningRule",

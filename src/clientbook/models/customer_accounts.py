@@ -103,3 +103,15 @@ class CustomerCode(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[CreatedAt]
+
+
+class CustomerPushToken(Base):
+    """A device of the customer that takes push messages (Open Loyalty's Pushy tokens)."""
+
+    __tablename__ = "customer_push_tokens"
+    __table_args__ = (_customer_fk(),)
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    token: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[CreatedAt]

@@ -126,6 +126,9 @@ class Customer(Base):
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Personal data erased for good (``customers.anonymize``); such a customer is never
+    # restored.
+    anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

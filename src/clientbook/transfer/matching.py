@@ -110,7 +110,7 @@ class Batch:
         assert row.candidate is not None
         target = Target(row.candidate, new=True, row=row.number)
         target.fields = set(row.changes) | ({"is_active"} if row.is_active is not None else set())
-        report = RowReport(row.number, row.identifier, Result.created)
+        report = RowReport(row.number, row.identifier, Result.created, customer_id=row.candidate.id)
         target.reports.append(report)
         self.by_id[row.candidate.id] = target
         self._index(target)
@@ -143,7 +143,13 @@ class Batch:
         target.fields |= changed
         if not target.new and not target.reports:
             self.updated.append(target)
-        report = RowReport(row.number, row.identifier, Result.updated, ", ".join(sorted(changed)))
+        report = RowReport(
+            row.number,
+            row.identifier,
+            Result.updated,
+            ", ".join(sorted(changed)),
+            customer_id=customer.id,
+        )
         target.reports.append(report)
         return report
 

@@ -1,6 +1,7 @@
 """What an import reports: each row's result, and the summary of a whole file."""
 
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,6 +26,7 @@ class RowReport:
     identifier: str
     result: Result
     message: str = ""
+    customer_id: uuid.UUID | None = None  # the customer created or updated
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -13,6 +13,11 @@ from clientbook.kit.errors import ClientbookError, Conflict, FieldError, RetryLa
 FormTree = dict[str, "FormTree | None"]
 
 ALREADY_USED = "This value is already used."  # Symfony's UniqueEntity message
+# Symfony's messages for a value of these fields the services refuse.
+INVALID = {
+    "phone": "This value is not a valid phone number.",
+    "email": "This value is not a valid email address.",
+}
 
 # Canonical field names (services, schemas) as the Open Loyalty form names them.
 FIELD_NAMES = {
@@ -27,6 +32,7 @@ FIELD_NAMES = {
     "level_id": "levelId",
     "pos_id": "posId",
     "seller_id": "sellerId",
+    "referral_code": "invitationToken",
 }
 
 
@@ -40,7 +46,8 @@ def render(request: Request, error: ClientbookError) -> Response:
     status = 400 if error.status_code == 422 else error.status_code
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RetryLater) else {}
     form = getattr(request.state, "ol_form", None)
-    if form is not None and error.errors and status in (400, 409):
+    submitted = getattr(error, "form_not_submitted", False)
+    if form is not None and (error.errors or submitted) and status in (400, 409):
         tree, prefix = form
         return JSONResponse(form_errors(tree, prefix, error), status_code=400)
     message = error.detail
@@ -54,12 +61,19 @@ def form_errors(tree: FormTree, prefix: str, error: ClientbookError) -> dict[str
     loose: list[str] = []
     for found in error.errors:
         name = _form_name(found, prefix)
-        message = ALREADY_USED if isinstance(error, Conflict) else found.message
+        message = ALREADY_USED if isinstance(error, Conflict) else _symfony(name, found.message)
         if _known(tree, name):
             by_field.setdefault(name, []).append(message)
         else:
             loose.append(f"{name}: {message}" if name else message)
     return {"form": _children(tree, "", by_field), "errors": loose}
+
+
+def _symfony(name: str, message: str) -> str:
+    """A service's message for a form field, as Symfony words it where it has a word."""
+    if message.startswith("This "):  # the surface's own, already Symfony's
+        return message
+    return INVALID.get(name, message)
 
 
 def _form_name(found: FieldError, prefix: str) -> str:

@@ -88,7 +88,7 @@ def list_item(
             "company": company,
             "loyaltyCardNumber": customer.loyalty_card_number,
             "createdAt": ol_datetime(customer.created_at, ctx.tz),
-            "levelId": str(customer.level_id) if customer.level_id else None,
+            "levelId": str(tier.id) if tier is not None else None,
             "agreement1": _agreed(customer, "agreement1"),
             "agreement2": _agreed(customer, "agreement2"),
             "agreement3": _agreed(customer, "agreement3"),
