@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Integer,
     Row,
     String,
     TextClause,
@@ -333,10 +334,16 @@ async def find_customers(
     conditions = _conditions(scope, dialect, where)
     conditions.append(_after(sort, after) if after else true())
     keys = ordered(select(Customer.store_id, Customer.id).where(and_(*conditions)), sort)
-    page = keys.offset(offset).limit(limit)
+    # Written into the SQL, not bound: a prepared statement's generic plan, made without
+    # the limit, walks the whole list for a search that matches almost no one.
+    page = keys.offset(_literal(offset)).limit(_literal(limit))
     rows = _CUSTOMER_ROWS.where(tuple_(Customer.store_id, Customer.id).in_(page))
     connection = await session.connection()
     return list(await connection.execute(ordered(rows, sort)))
+
+
+def _literal(number: int) -> BindParameter[int]:
+    return bindparam(None, int(number), type_=Integer, literal_execute=True)
 
 
 def _dialect(session: AsyncSession) -> str:
