@@ -290,3 +290,41 @@ async def test_the_customer_list_sorts_by_purchase_stats(
         headers=ctx.seller.headers,
     )
     assert error_fields(assert_problem(walked, 422)) == {"cursor"}
+
+
+async def test_pages_sorted_by_a_purchase_figure_walk_buyers_and_others_in_one_order(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    """Buyers and customers without purchases come from two index walks; every page size
+    and direction must give the order one sort over the whole store gives: figure, then
+    id, customers without purchases at 0 (a buyer whose purchases all came back too)."""
+    ctx = await factory.store()
+    customers = [await factory.customer(ctx) for _ in range(7)]
+    totals = {0: "50.00", 1: "20.00", 2: "50.00", 3: "5.00"}  # 4, 5, 6 never bought
+    bought = {i: await _buy(client, ctx, customers[i].id, total=t) for i, t in totals.items()}
+    returned = await client.post(
+        f"{ctx.base}/purchases/{bought[3]['id']}/returns",
+        json={"amount": "5.00"},
+        headers=ctx.seller.headers,
+    )
+    assert returned.status_code == 200, returned.text
+    figure = {str(c.id): float(totals.get(i, "0")) for i, c in enumerate(customers)}
+    figure[str(customers[3].id)] = 0.0
+    for order in ("desc", "asc"):
+        expected = sorted(figure, key=lambda cid: (figure[cid], cid), reverse=order == "desc")
+        for size in (1, 2, 3, 7):
+            walked: list[str] = []
+            for page in range(1, 9 // size + 2):
+                response = await client.get(
+                    f"{ctx.base}/customers",
+                    params={
+                        "sort": "transactions_amount",
+                        "order": order,
+                        "limit": size,
+                        "page": page,
+                    },
+                    headers=ctx.seller.headers,
+                )
+                assert response.status_code == 200, response.text
+                walked += [c["id"] for c in response.json()["data"]]
+            assert walked == expected, (order, size)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Integer,
     Row,
     String,
     TextClause,
@@ -28,6 +29,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
+from clientbook.customers import stat_pages
 from clientbook.kit.contact import email_key, parse_phone, phone_digits
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.pagination import decode_cursor, encode_cursor
@@ -357,12 +359,29 @@ async def find_customers(
     """
     dialect = _dialect(session)
     conditions = _conditions(scope, dialect, where)
-    conditions.append(_after(sort, after) if after else true())
-    keys = ordered(select(Customer.store_id, Customer.id).where(and_(*conditions)), sort)
-    page = keys.offset(offset).limit(limit)
-    rows = _CUSTOMER_ROWS.where(tuple_(Customer.store_id, Customer.id).in_(page))
     connection = await session.connection()
+    page: AnySelect | list[stat_pages.Key]
+    if sort.field in stat_pages.FIGURES:
+        if after:
+            _after(sort, after)  # refuses: these sorts page by number
+        descending = sort.order == "desc"
+        page = await stat_pages.page_keys(
+            connection, scope, conditions, sort.field, descending, limit=limit, offset=offset
+        )
+        if not page:
+            return []
+    else:
+        conditions.append(_after(sort, after) if after else true())
+        keys = ordered(select(Customer.store_id, Customer.id).where(and_(*conditions)), sort)
+        # Written into the SQL, not bound: a prepared statement's generic plan, made
+        # without the limit, walks the whole list for a search that matches almost no one.
+        page = keys.offset(_literal(offset)).limit(_literal(limit))
+    rows = _CUSTOMER_ROWS.where(tuple_(Customer.store_id, Customer.id).in_(page))
     return list(await connection.execute(ordered(rows, sort)))
+
+
+def _literal(number: int) -> BindParameter[int]:
+    return bindparam(None, int(number), type_=Integer, literal_execute=True)
 
 
 def _dialect(session: AsyncSession) -> str:
