@@ -48,6 +48,8 @@ from clientbook.surfaces.openloyalty import errors as openloyalty_errors
 from clientbook.surfaces.openloyalty.auth import router as openloyalty_auth_router
 from clientbook.surfaces.openloyalty.customers import router as openloyalty_router
 from clientbook.transfer.endpoints import router as transfer_router
+from clientbook.webhooks.endpoints import router as webhooks_router
+from clientbook.webhooks.wiring import webhook_sender_from
 
 DESCRIPTION = """
 Each store's customer book. The canonical API lives under `/v1`; sign in at
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     throttle = login_throttle(limits, db, settings.redis_url)
     sender = sender_from(settings, db)
+    webhook_sender = webhook_sender_from(settings, db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -75,6 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         async with AsyncExitStack() as stack:
             if settings.outbox_sender:
                 await stack.enter_async_context(running(sender))
+                await stack.enter_async_context(running(webhook_sender, "webhook-sender"))
             ticker = None
             if settings.loyalty_tick_seconds:
                 ticker = asyncio.create_task(run_forever(db, settings.loyalty_tick_seconds))
@@ -108,6 +112,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         stores_router,
         invitations_router,
         api_keys_router,
+        webhooks_router,
         my_invitations_router,
         transfer_router,  # before customers_router: /customers/export is not a customer id
         customer_accounts_router,  # before customers_router: /customers/{id}/password

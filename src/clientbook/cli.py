@@ -31,6 +31,7 @@ from clientbook.stores.scope import Role, operator_scope
 from clientbook.transfer import commands as transfer
 from clientbook.transfer.formats import Format
 from clientbook.transfer.importer import Mode
+from clientbook.webhooks.wiring import webhook_sender_from
 
 app = typer.Typer(
     help="Clientbook: each store's customer book, served over HTTP.", no_args_is_help=True
@@ -227,20 +228,23 @@ def export_customers(
 def outbox_run(
     once: Annotated[bool, typer.Option(help="Send what is due now, then stop")] = False,
 ) -> None:
-    """Send messages in the foreground until interrupted (Ctrl-C), or once with --once."""
+    """Send messages and webhooks in the foreground until interrupted (Ctrl-C), or once
+    with --once."""
     settings = get_settings()
     logging.configure(settings.log_level, settings.log_json)
 
     async def main() -> int:
         database = Database(settings.database_url)
         sender = sender_from(settings, database)
+        hooks = webhook_sender_from(settings, database)
         try:
             if once:
                 total = 0
-                while claimed := await sender.run_once():
+                while claimed := await sender.run_once() + await hooks.run_once():
                     total += claimed
                 return total
-            await sender.run(asyncio.Event())
+            stop = asyncio.Event()
+            await asyncio.gather(sender.run(stop), hooks.run(stop))
             return 0
         finally:
             await database.dispose()

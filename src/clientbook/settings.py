@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(default=120, ge=5)
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     outbox_batch_size: int = Field(default=20, ge=1)
+    # Webhooks (webhooks/): retried with exponential backoff from the first delay up to
+    # the longest, for ``webhook_give_up_seconds`` after the event; an endpoint failing
+    # for ``webhook_disable_after_seconds`` is disabled and the store's owners are mailed.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_seconds: float = Field(default=30.0, ge=0)
+    webhook_retry_max_seconds: float = Field(default=6 * 3600.0, ge=0)
+    webhook_give_up_seconds: float = Field(default=3 * 24 * 3600.0, ge=0)
+    webhook_disable_after_seconds: float = Field(default=3 * 24 * 3600.0, ge=0)
+    # Loopback, private and link-local receivers: refused unless allowed (docs/webhooks.md).
+    webhook_allow_private: bool = False
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from clientbook.kit.integrity import UniqueRule, insert_new, unique_violations
 from clientbook.models import Member, PointsEntry, Programme, PurchaseStats, Tier, Wallet
 from clientbook.models.loyalty import ZERO
 from clientbook.stores.scope import Role, StoreScope
+from clientbook.webhooks.events import EventType, emit
 
 TIER_UNIQUES = [
     UniqueRule(
@@ -173,11 +174,22 @@ async def recalculate(
     new_id = target.id if target else None
     if new_id != state.tier_id:
         await audit.record(session, scope, customer_id, "tier.changed", ["tier"])
+        await emit(
+            session,
+            scope,
+            EventType.tier_changed,
+            customer_id,
+            {"tier_id": _id(new_id), "previous_tier_id": _id(state.tier_id)},
+        )
     if new_id != state.tier_id or state.evaluated_at is None or allowed:
         state.evaluated_at = now
     state.tier_id = new_id
     await session.flush()
     return Placement(target, value, tiers, rules, state)
+
+
+def _id(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _rank(tier: Tier | None) -> tuple[int, Decimal]:
