@@ -14,6 +14,7 @@ from standardwebhooks import Webhook
 class Received:
     headers: dict[str, str]
     body: bytes
+    status: int
 
 
 @dataclass
@@ -26,9 +27,12 @@ class Receiver:
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def answer(self) -> int:
+    def answer(self, headers: dict[str, str], body: bytes) -> int:
+        """The status for this call, recorded with it."""
         with self.lock:
-            return self.statuses.pop(0) if self.statuses else self.status
+            status = self.statuses.pop(0) if self.statuses else self.status
+            self.calls.append(Received(headers, body, status))
+            return status
 
     def verified(self, secret: str) -> list[dict[str, Any]]:
         """Every call's payload, after checking its signature as a receiver would."""
@@ -44,8 +48,7 @@ def receiving(receiver: Receiver) -> Iterator[Receiver]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
-            status = receiver.answer()
-            receiver.calls.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
+            status = receiver.answer({k.lower(): v for k, v in self.headers.items()}, body)
             self.send_response(status)
             self.send_header("content-length", "0")
             self.end_headers()

@@ -63,7 +63,7 @@ class WebhookDelivery(Base):
         ),
         Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index(
-            "ix_webhook_deliveries_store_id_endpoint_id_customer_id_created_at",
+            "ix_webhook_deliveries_customer_order",
             "store_id",
             "endpoint_id",
             "customer_id",

@@ -96,7 +96,7 @@ def upgrade() -> None:
         ["store_id", "endpoint_id", "created_at"],
     )
     op.create_index(
-        "ix_webhook_deliveries_store_id_endpoint_id_customer_id_created_at",
+        "ix_webhook_deliveries_customer_order",
         "webhook_deliveries",
         ["store_id", "endpoint_id", "customer_id", "created_at"],
     )
