@@ -17,7 +17,7 @@ from clientbook.customer_accounts.self_service_endpoints import router as self_s
 from clientbook.customers.endpoints import router as customers_router
 from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
-from clientbook.kit import docs, problem
+from clientbook.kit import docs, metrics, problem
 from clientbook.kit.db import Database
 from clientbook.kit.headers import SecurityHeaders
 from clientbook.kit.media import RequireJSON
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     logging.configure(settings.log_level, settings.log_json)
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+    metrics.instrument_pool(db.engine, settings.db_pool_size)
     limits = Limits(
         per_account=settings.login_max_failures_per_account,
         per_ip=settings.login_max_failures_per_ip,

@@ -20,6 +20,7 @@ from clientbook import logging
 from clientbook.accounts import service as accounts
 from clientbook.api_keys import service as api_keys
 from clientbook.api_keys.schemas import ApiKeyCreate, KeyRole
+from clientbook.kit import metrics
 from clientbook.kit.db import Database
 from clientbook.kit.errors import ClientbookError, field_errors
 from clientbook.kit.migrate import upgrade
@@ -78,6 +79,9 @@ def serve(
 ) -> None:
     """Serve the HTTP API."""
     settings = get_settings()
+    if workers > 1:
+        # Each worker keeps its metrics in files there; /metrics adds them up.
+        metrics.prepare_multiprocess_dir(settings.data_dir / "metrics")
     uvicorn.run(
         "clientbook.app:create_app",
         factory=True,

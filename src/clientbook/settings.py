@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     webhook_disable_after_seconds: float = Field(default=3 * 24 * 3600.0, ge=0)
     # Loopback, private and link-local receivers: refused unless allowed (docs/webhooks.md).
     webhook_allow_private: bool = False
+    # ``/metrics`` needs ``Authorization: Bearer <this>`` when set; open when empty.
+    metrics_token: str = ""
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -32,6 +32,7 @@ from sqlalchemy.orm import aliased
 from standardwebhooks import Webhook
 
 from clientbook import __version__
+from clientbook.kit import metrics
 from clientbook.kit.db import Database, utcnow
 from clientbook.kit.errors import ClientbookError
 from clientbook.messages.outbox import enqueue
@@ -251,6 +252,8 @@ class WebhookSender:
                 )
             )
             await self._endpoint_health(session, delivery, outcome, now)
+        outcome_name = {"delivered": "sent", "pending": "retry"}.get(values["status"], "failed")
+        metrics.DELIVERIES.labels("webhook", outcome_name).inc()
         log.info(
             "webhook_" + values["status"],
             delivery_id=str(delivery.id),
