@@ -72,13 +72,17 @@ def _fail(message: str, cause: Exception) -> NoReturn:
 
 @app.command()
 def serve(
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    host: Annotated[str | None, typer.Option(help="Default: CLIENTBOOK_HOST or 127.0.0.1")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Default: CLIENTBOOK_PORT or 8000")
+    ] = None,
     workers: Annotated[int, typer.Option(min=1)] = 1,
     reload: bool = False,
 ) -> None:
     """Serve the HTTP API."""
     settings = get_settings()
+    host = host or settings.host
+    port = port or settings.port
     if workers > 1:
         # Each worker keeps its metrics in files there; /metrics adds them up.
         metrics.prepare_multiprocess_dir(settings.data_dir / "metrics")
@@ -168,7 +172,7 @@ def demo() -> None:
     migrate()
     password = _demo_password(settings.data_dir)
     info = _run(lambda s: demo_data.ensure_demo(s, settings, password))
-    typer.echo(demo_data.banner(info, password))
+    typer.echo(demo_data.banner(info, password, settings.base_url))
 
 
 @app.command("import")

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     )
 
     env: Environment = Environment.development
+    # Where ``clientbook serve`` listens (its --host/--port win) and what the demo prints.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("var")
     database_url: str = ""
     storage_dir: Path | None = None
@@ -103,6 +106,16 @@ class Settings(BaseSettings):
         elif self.env is Environment.production and len(self.jwt_secret) < 32:
             raise ValueError("CLIENTBOOK_JWT_SECRET must be at least 32 characters in production")
         return self
+
+    @property
+    def base_url(self) -> str:
+        """Where a client on this machine reaches ``clientbook serve``."""
+        host = self.host
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 (read, not bound)
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
 
 def _development_secret(data_dir: Path) -> str:
