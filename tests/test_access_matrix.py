@@ -620,6 +620,15 @@ def _openapi_path(endpoint: Endpoint) -> str:
     return "/v1/stores/{store}" + path
 
 
+DOCUMENT: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True)
+def _document(app: FastAPI) -> None:
+    if not DOCUMENT:
+        DOCUMENT.update(app.openapi())
+
+
 def test_the_matrix_lists_every_store_scoped_endpoint(app: FastAPI) -> None:
     served = {
         (method.upper(), path)
@@ -1085,9 +1094,25 @@ async def _call(
 ) -> httpx.Response:
     if endpoint.files:
         files = endpoint.files(world)
-        return await client.request(endpoint.method, url, files=files, headers=headers)
-    body = endpoint.body(world) if endpoint.body else None
-    return await client.request(endpoint.method, url, json=body, headers=headers)
+        response = await client.request(endpoint.method, url, files=files, headers=headers)
+    else:
+        body = endpoint.body(world) if endpoint.body else None
+        response = await client.request(endpoint.method, url, json=body, headers=headers)
+    _is_documented(endpoint, response)
+    return response
+
+
+def _is_documented(endpoint: Endpoint, response: httpx.Response) -> None:
+    """The OpenAPI document names the status the endpoint answered, and the headers."""
+    operation = DOCUMENT["paths"][_openapi_path(endpoint)][endpoint.method.lower()]
+    documented = operation["responses"].get(str(response.status_code))
+    assert documented is not None, (endpoint.name, response.status_code, response.text)
+    headers = documented.get("headers", {})
+    for name in ("ETag", "Location", "Retry-After", "X-Request-ID"):
+        if name.lower() in response.headers:
+            assert name in headers, (endpoint.name, response.status_code, name)
+    if "ETag" in headers:
+        assert "etag" in response.headers, (endpoint.name, "documents an ETag it did not send")
 
 
 def _is_problem(response: httpx.Response, status: int) -> None:

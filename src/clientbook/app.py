@@ -17,7 +17,7 @@ from clientbook.customer_accounts.self_service_endpoints import router as self_s
 from clientbook.customers.endpoints import router as customers_router
 from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
-from clientbook.kit import docs, metrics, problem
+from clientbook.kit import docs, metrics, openapi, problem
 from clientbook.kit.db import Database
 from clientbook.kit.headers import SecurityHeaders
 from clientbook.kit.media import RequireJSON
@@ -33,6 +33,7 @@ from clientbook.loyalty.tick import run_forever
 from clientbook.loyalty.tier_endpoints import router as tiers_router
 from clientbook.messages.endpoints import router as message_templates_router
 from clientbook.messages.wiring import running, sender_from
+from clientbook.openapi_rules import RULES
 from clientbook.ops.endpoints import router as ops_router
 from clientbook.optics.endpoints import router as optics_router
 from clientbook.pricing.endpoints import router as pricing_router
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     ):
         app.include_router(router)
     docs.install(app)
+    openapi.install(app, RULES)
     renderers.register("/customer", joptic_errors.render)
     renderers.register("/customers", jethings_errors.render)
     renderers.register("/api", openloyalty_errors.render)
