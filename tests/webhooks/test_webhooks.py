@@ -372,3 +372,17 @@ async def test_another_stores_deliveries_and_endpoints_are_not_found(
     assert (await local.get(f"{other.base}/webhooks", headers=other.owner.headers)).json() == {
         "data": []
     }
+
+
+async def test_activation_is_a_customer_update(
+    local: httpx.AsyncClient, database: Database, factory: Factory, receiver: Receiver
+) -> None:
+    ctx = await factory.store()
+    hook = await _register(local, ctx, receiver.url, ["customer.updated"])
+    customer = await factory.customer(ctx)
+    url = f"{ctx.base}/customers/{customer.id}"
+    assert (await local.post(f"{url}/deactivate", headers=ctx.admin.headers)).status_code == 200
+    assert (await local.post(f"{url}/deactivate", headers=ctx.admin.headers)).status_code == 200
+    await drain(sender(database, ctx.id))
+    [payload] = receiver.verified(hook["secret"])  # the second changed nothing: no event
+    assert payload["data"]["fields"] == ["is_active"]

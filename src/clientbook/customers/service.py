@@ -259,4 +259,6 @@ async def set_active(
     await audit.record(
         session, scope, customer.id, "activated" if active else "deactivated", changed
     )
+    if changed:
+        await _emit_update(session, scope, customer.id, changed)
     return customer

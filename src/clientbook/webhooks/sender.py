@@ -180,7 +180,12 @@ class WebhookSender:
                 )
             }
         rows.sort(key=lambda r: (r.created_at, r.id))
-        return [(r, *targets[(r.store_id, r.endpoint_id)]) for r in rows]
+        # An endpoint deleted meanwhile took its deliveries with it: nothing to send.
+        return [
+            (r, *targets[(r.store_id, r.endpoint_id)])
+            for r in rows
+            if (r.store_id, r.endpoint_id) in targets
+        ]
 
     async def post(
         self, client: httpx.AsyncClient, delivery: WebhookDelivery, url: str, secret: str
@@ -200,7 +205,7 @@ class WebhookSender:
             response = await client.post(url, content=body.encode(), headers=headers)
         except RefusedURL as exc:
             return Outcome(False, None, _ms(started), f"refused: {exc}")
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError) as exc:
             return Outcome(False, None, _ms(started), f"{type(exc).__name__}: {exc}"[:MAX_ERROR])
         ok = 200 <= response.status_code < 300
         error = None if ok else f"HTTP {response.status_code}"
