@@ -5,6 +5,7 @@ from typing import Any
 
 from clientbook.accounts.endpoints import issue_token, refresh_token
 from clientbook.customer_accounts.deps import get_customer_scope, get_throttle
+from clientbook.customer_accounts.endpoints import cookie_sign_in, customer_refresh
 from clientbook.deps import get_claims
 from clientbook.kit.openapi import Rules, Surface
 from clientbook.surfaces.openloyalty.access import get_caller
@@ -107,7 +108,8 @@ RULES = Rules(
     surfaces=SURFACES,
     credentials=frozenset({get_claims, get_customer_scope, get_caller}),
     throttled=frozenset({get_throttle, issue_token, admin_login, seller_login, customer_login}),
-    sign_in=frozenset({refresh_token, refresh}),
+    sign_in=frozenset({refresh_token, refresh, customer_refresh}),
+    refusals={cookie_sign_in: frozenset({403})},  # the pre-session CSRF token
     versioned=_versioned,
     tags=TAGS,
     groups=GROUPS,

@@ -91,6 +91,8 @@ class Rules:
     credentials: frozenset[Callable[..., Any]]  # dependencies that read credentials
     throttled: frozenset[Callable[..., Any]] = frozenset()  # ... that count sign-in attempts
     sign_in: frozenset[Callable[..., Any]] = frozenset()  # take credentials in the body
+    # What a dependency (or endpoint) answers beyond the rules above, such as a CSRF 403.
+    refusals: dict[Callable[..., Any], frozenset[int]] = field(default_factory=dict)
     in_store: str = "store"  # the path parameter naming a store
     versioned: Callable[[str, str, dict[str, Any]], bool] = lambda _p, _m, _op: False
     tags: dict[str, str] = field(default_factory=dict)  # tag -> description
@@ -225,7 +227,9 @@ def _complete_operation(
     if calls & rules.throttled:
         statuses.add(429)
     if calls & (rules.sign_in | rules.throttled):
-        statuses |= {400, 401, 422}  # credentials in the body, refused or malformed
+        statuses |= {400, 401, 415, 422}  # credentials in the body, refused or malformed
+    for call in calls & set(rules.refusals):
+        statuses |= rules.refusals[call]
     if method in ("post", "put", "patch"):
         statuses.add(413)  # any body over the limit
     if has_body or parameters:
