@@ -15,9 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make run PORT=8080` (or HOST=0.0.0.0): the demo banner prints the same address.
+HOST ?= $(or $(CLIENTBOOK_HOST),127.0.0.1)
+PORT ?= $(or $(CLIENTBOOK_PORT),8000)
 run: $(STAMP)
-	$(BIN)/clientbook demo
-	$(BIN)/clientbook serve
+	CLIENTBOOK_HOST=$(HOST) CLIENTBOOK_PORT=$(PORT) $(BIN)/clientbook demo
+	CLIENTBOOK_HOST=$(HOST) CLIENTBOOK_PORT=$(PORT) $(BIN)/clientbook serve
 
 test: lint typecheck test-sqlite test-postgres
 

@@ -366,6 +366,47 @@ def _api_scenarios(
                 flush=True,
             )
             results.append(measure)
+    if not only or "webhook" in only:
+        results += _webhook_scenarios(duration, token, files_for=(ids, folder))
+    return results
+
+
+def _webhook_scenarios(duration: int, token: str, files_for: tuple[Path, Path]) -> list[Measure]:
+    """Create and PATCH again with a webhook endpoint subscribed to every customer event:
+    each write then also reads the store's endpoints and writes a delivery row
+    (webhooks/events.py). The endpoint is removed (with its deliveries) afterwards."""
+    ids, folder = files_for
+    headers = {"Authorization": f"Bearer {token}"}
+    made = httpx.post(
+        f"{BASE}/v1/stores/{STORE}/webhooks",
+        json={
+            "url": "https://hooks.invalid/bench",
+            "events": ["customer.created", "customer.updated", "customer.consent_changed"],
+        },
+        headers=headers,
+    )
+    made.raise_for_status()
+    results = []
+    try:
+        for name, mode in (
+            ("create, a webhook subscribed", "create"),
+            ("patch, a webhook subscribed", "patch"),
+        ):
+            query_file = folder / f"webhook-{mode}.txt"
+            query_file.write_text("x")
+            files = {"ids": str(ids), "queries": str(query_file), "token": token}
+            for concurrency in (1, 16):
+                measure = wrk(name, mode, concurrency, duration, files)
+                print(
+                    f"{name:40} c{concurrency:<3} p50 {measure.p50_ms:8.2f} ms  "
+                    f"p99 {measure.p99_ms:8.2f} ms  {measure.rps:9.1f} req/s",
+                    flush=True,
+                )
+                results.append(measure)
+    finally:
+        httpx.delete(
+            f"{BASE}/v1/stores/{STORE}/webhooks/{made.json()['id']}", headers=headers, timeout=600
+        )
     return results
 
 

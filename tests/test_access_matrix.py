@@ -11,7 +11,7 @@ For each endpoint, with a fresh store each time:
 * the endpoint's minimum role → 2xx;
 * the same with the store's API keys: an intruder store's key → 404, a seller key where
   an admin is needed → 403, a revoked, unknown or malformed key → 401, and a key of the
-  endpoint's minimum role → 2xx (API keys themselves are managed only by signed-in staff);
+  endpoint's minimum role → 2xx (API keys and webhooks are managed only by signed-in staff);
 
 and every refusal leaves both stores exactly as they were (while a read changes nothing
 and an allowed write shows in the same snapshot, so the snapshot is known to see it).
@@ -63,8 +63,11 @@ from clientbook.models import (
     Tier,
     User,
     Wallet,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from clientbook.stores.scope import Role
+from clientbook.webhooks.events import new_event_id
 from tests.api_keys.keys import bearer, make_key
 from tests.factories import Factory, Staff, StoreCtx
 from tests.files.samples import PDF
@@ -98,6 +101,8 @@ class World:
     redemption_id: uuid.UUID
     pos_id: uuid.UUID  # the extra seller is tied to it
     spare_pos_id: uuid.UUID  # to delete
+    webhook_id: uuid.UUID  # hears only of anonymisations, so the matrix's writes queue nothing
+    delivery_id: uuid.UUID  # delivered, to replay
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -136,6 +141,43 @@ ENDPOINTS = [
     Endpoint("api_keys.list", "GET", "/api-keys", Role.admin, 200, by_key=False),
     Endpoint("api_keys.revoke", "DELETE", "/api-keys/{api_key}", Role.admin, 204, by_key=False),
     Endpoint("store.patch", "PATCH", "", Role.admin, 200, lambda w: {"name": "Renamed"}),
+    Endpoint(
+        "webhooks.create",
+        "POST",
+        "/webhooks",
+        Role.admin,
+        201,
+        lambda w: {"url": "https://hooks.invalid/new", "events": ["customer.anonymised"]},
+        by_key=False,
+    ),
+    Endpoint("webhooks.list", "GET", "/webhooks", Role.admin, 200, by_key=False),
+    Endpoint("webhooks.get", "GET", "/webhooks/{webhook}", Role.admin, 200, by_key=False),
+    Endpoint(
+        "webhooks.patch",
+        "PATCH",
+        "/webhooks/{webhook}",
+        Role.admin,
+        200,
+        lambda w: {"active": False},
+        by_key=False,
+    ),
+    Endpoint("webhooks.delete", "DELETE", "/webhooks/{webhook}", Role.admin, 204, by_key=False),
+    Endpoint(
+        "webhooks.deliveries",
+        "GET",
+        "/webhooks/{webhook}/deliveries",
+        Role.admin,
+        200,
+        by_key=False,
+    ),
+    Endpoint(
+        "webhooks.replay",
+        "POST",
+        "/webhooks/{webhook}/deliveries/{delivery}/replay",
+        Role.admin,
+        202,
+        by_key=False,
+    ),
     Endpoint("members.list", "GET", "/members", Role.seller, 200),
     Endpoint(
         "members.add",
@@ -592,8 +634,19 @@ def _openapi_path(endpoint: Endpoint) -> str:
         reward="{reward_id}",
         redemption="{redemption_id}",
         pos="{pos_id}",
+        webhook="{webhook_id}",
+        delivery="{delivery_id}",
     )
     return "/v1/stores/{store}" + path
+
+
+DOCUMENT: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True)
+def _document(app: FastAPI) -> None:
+    if not DOCUMENT:
+        DOCUMENT.update(app.openapi())
 
 
 def test_the_matrix_lists_every_store_scoped_endpoint(app: FastAPI) -> None:
@@ -754,6 +807,28 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         )
     customer_token = await factory.customer_token(ctx, customer.id)
     customer_cookie = await _cookie_session(factory, ctx, customer.id)
+    webhook = _made(
+        await client.post(
+            f"{ctx.base}/webhooks",
+            json={"url": "https://hooks.invalid/old", "events": ["customer.anonymised"]},
+            headers=owner,
+        )
+    )
+    delivery = WebhookDelivery(
+        store_id=ctx.id,
+        id=uuid.uuid4(),
+        endpoint_id=uuid.UUID(webhook["id"]),
+        event_id=new_event_id(),
+        event_type="customer.anonymised",
+        customer_id=customer.id,
+        payload={"type": "customer.anonymised"},
+        status="delivered",
+        attempts=1,
+        next_attempt_at=utcnow(),
+        created_at=utcnow(),
+    )
+    async with database.transaction() as session:
+        session.add(delivery)
     return World(
         ctx=ctx,
         customer_id=customer.id,
@@ -779,6 +854,8 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         redemption_id=uuid.UUID(redemption["id"]),
         pos_id=uuid.UUID(pos["id"]),
         spare_pos_id=uuid.UUID(spare_pos["id"]),
+        webhook_id=uuid.UUID(webhook["id"]),
+        delivery_id=delivery.id,
     )
 
 
@@ -961,6 +1038,21 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
                 ),
             )
         ]
+        webhooks = await session.execute(
+            select(
+                WebhookEndpoint.id,
+                WebhookEndpoint.url,
+                WebhookEndpoint.events,
+                WebhookEndpoint.active,
+            )
+            .where(WebhookEndpoint.store_id == store_id)
+            .order_by(WebhookEndpoint.id)
+        )
+        deliveries = await session.execute(
+            select(WebhookDelivery.id, WebhookDelivery.status, WebhookDelivery.replayed_at)
+            .where(WebhookDelivery.store_id == store_id)
+            .order_by(WebhookDelivery.id)
+        )
         new_users = await session.scalar(
             select(func.count()).select_from(User).where(User.email_key == new_email)
         )
@@ -982,6 +1074,8 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             "credentials": credentials.all(),
             "customer_sessions": customer_sessions.all(),
             "api_keys": api_keys.all(),
+            "webhooks": webhooks.all(),
+            "webhook_deliveries": deliveries.all(),
         }
 
 
@@ -1010,6 +1104,8 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         pos=world.pos_id,
         spare_pos=world.spare_pos_id,
         seller=world.ctx.seller.user.id,
+        webhook=world.webhook_id,
+        delivery=world.delivery_id,
     )
 
 
@@ -1018,9 +1114,25 @@ async def _call(
 ) -> httpx.Response:
     if endpoint.files:
         files = endpoint.files(world)
-        return await client.request(endpoint.method, url, files=files, headers=headers)
-    body = endpoint.body(world) if endpoint.body else None
-    return await client.request(endpoint.method, url, json=body, headers=headers)
+        response = await client.request(endpoint.method, url, files=files, headers=headers)
+    else:
+        body = endpoint.body(world) if endpoint.body else None
+        response = await client.request(endpoint.method, url, json=body, headers=headers)
+    _is_documented(endpoint, response)
+    return response
+
+
+def _is_documented(endpoint: Endpoint, response: httpx.Response) -> None:
+    """The OpenAPI document names the status the endpoint answered, and the headers."""
+    operation = DOCUMENT["paths"][_openapi_path(endpoint)][endpoint.method.lower()]
+    documented = operation["responses"].get(str(response.status_code))
+    assert documented is not None, (endpoint.name, response.status_code, response.text)
+    headers = documented.get("headers", {})
+    for name in ("ETag", "Location", "Retry-After", "X-Request-ID"):
+        if name.lower() in response.headers:
+            assert name in headers, (endpoint.name, response.status_code, name)
+    if "ETag" in headers:
+        assert "etag" in response.headers, (endpoint.name, "documents an ETag it did not send")
 
 
 def _is_problem(response: httpx.Response, status: int) -> None:

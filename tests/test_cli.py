@@ -48,7 +48,8 @@ def test_demo_prints_credentials_token_and_a_working_curl(workdir: Path) -> None
     first = runner.invoke(cli, ["demo"])
     assert first.exit_code == 0, first.output
     assert "owner@demo.clientbook.dev" in first.output
-    assert "curl -s http://127.0.0.1:8000/v1/stores/DEMO/customers" in first.output
+    assert "export CLIENTBOOK=http://127.0.0.1:8000" in first.output
+    assert "export TOKEN=" in first.output
     assert (workdir / "clientbook.sqlite3").exists()
 
     second = runner.invoke(cli, ["demo"])  # idempotent: same store, same password

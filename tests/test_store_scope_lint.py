@@ -267,6 +267,10 @@ SYSTEM_WIDE = {
     ("messages/operations.py", "_retry"),
     ("messages/outbox.py", "enqueue"),
     ("messages/outbox.py", "_require_template"),
+    # The webhook sender, likewise: it claims and records every store's deliveries.
+    ("webhooks/sender.py", "claim"),
+    ("webhooks/sender.py", "finish"),
+    ("webhooks/sender.py", "_endpoint_health"),
 }
 
 

@@ -17,7 +17,7 @@ from clientbook.customer_accounts.self_service_endpoints import router as self_s
 from clientbook.customers.endpoints import router as customers_router
 from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
-from clientbook.kit import docs, problem
+from clientbook.kit import docs, metrics, openapi, problem
 from clientbook.kit.db import Database
 from clientbook.kit.headers import SecurityHeaders
 from clientbook.kit.media import RequireJSON
@@ -34,6 +34,7 @@ from clientbook.loyalty.tick import run_forever
 from clientbook.loyalty.tier_endpoints import router as tiers_router
 from clientbook.messages.endpoints import router as message_templates_router
 from clientbook.messages.wiring import running, sender_from
+from clientbook.openapi_rules import RULES
 from clientbook.ops.endpoints import router as ops_router
 from clientbook.optics.endpoints import router as optics_router
 from clientbook.pricing.endpoints import router as pricing_router
@@ -56,6 +57,8 @@ from clientbook.surfaces.openloyalty.extras import router as openloyalty_extras_
 from clientbook.surfaces.openloyalty.seller import router as openloyalty_seller_router
 from clientbook.surfaces.openloyalty.xml_import import router as openloyalty_import_router
 from clientbook.transfer.endpoints import router as transfer_router
+from clientbook.webhooks.endpoints import router as webhooks_router
+from clientbook.webhooks.wiring import webhook_sender_from
 
 DESCRIPTION = """
 Each store's customer book. The canonical API lives under `/v1`; sign in at
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     logging.configure(settings.log_level, settings.log_json)
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+    metrics.instrument_pool(db.engine, settings.db_pool_size)
     limits = Limits(
         per_account=settings.login_max_failures_per_account,
         per_ip=settings.login_max_failures_per_ip,
@@ -75,6 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     throttle = login_throttle(limits, db, settings.redis_url)
     sender = sender_from(settings, db)
+    webhook_sender = webhook_sender_from(settings, db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -83,6 +88,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         async with AsyncExitStack() as stack:
             if settings.outbox_sender:
                 await stack.enter_async_context(running(sender))
+                await stack.enter_async_context(running(webhook_sender, "webhook-sender"))
             ticker = None
             if settings.loyalty_tick_seconds:
                 ticker = asyncio.create_task(run_forever(db, settings.loyalty_tick_seconds))
@@ -116,6 +122,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         stores_router,
         invitations_router,
         api_keys_router,
+        webhooks_router,
         my_invitations_router,
         transfer_router,  # before customers_router: /customers/export is not a customer id
         customer_accounts_router,  # before customers_router: /customers/{id}/password
@@ -148,6 +155,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     ):
         app.include_router(router)
     docs.install(app)
+    openapi.install(app, RULES)
     renderers.register("/customer", joptic_errors.render)
     renderers.register("/customers", jethings_errors.render)
     renderers.register("/api", openloyalty_errors.render)

@@ -20,6 +20,7 @@ from clientbook import logging
 from clientbook.accounts import service as accounts
 from clientbook.api_keys import service as api_keys
 from clientbook.api_keys.schemas import ApiKeyCreate, KeyRole
+from clientbook.kit import metrics
 from clientbook.kit.db import Database
 from clientbook.kit.errors import ClientbookError, field_errors
 from clientbook.kit.migrate import upgrade
@@ -31,6 +32,7 @@ from clientbook.stores.scope import Role, operator_scope
 from clientbook.transfer import commands as transfer
 from clientbook.transfer.formats import Format
 from clientbook.transfer.importer import Mode
+from clientbook.webhooks.wiring import webhook_sender_from
 
 app = typer.Typer(
     help="Clientbook: each store's customer book, served over HTTP.", no_args_is_help=True
@@ -70,13 +72,20 @@ def _fail(message: str, cause: Exception) -> NoReturn:
 
 @app.command()
 def serve(
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    host: Annotated[str | None, typer.Option(help="Default: CLIENTBOOK_HOST or 127.0.0.1")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Default: CLIENTBOOK_PORT or 8000")
+    ] = None,
     workers: Annotated[int, typer.Option(min=1)] = 1,
     reload: bool = False,
 ) -> None:
     """Serve the HTTP API."""
     settings = get_settings()
+    host = host or settings.host
+    port = port or settings.port
+    if workers > 1:
+        # Each worker keeps its metrics in files there; /metrics adds them up.
+        metrics.prepare_multiprocess_dir(settings.data_dir / "metrics")
     uvicorn.run(
         "clientbook.app:create_app",
         factory=True,
@@ -163,7 +172,7 @@ def demo() -> None:
     migrate()
     password = _demo_password(settings.data_dir)
     info = _run(lambda s: demo_data.ensure_demo(s, settings, password))
-    typer.echo(demo_data.banner(info, password))
+    typer.echo(demo_data.banner(info, password, settings.base_url))
 
 
 @app.command("import")
@@ -227,20 +236,23 @@ def export_customers(
 def outbox_run(
     once: Annotated[bool, typer.Option(help="Send what is due now, then stop")] = False,
 ) -> None:
-    """Send messages in the foreground until interrupted (Ctrl-C), or once with --once."""
+    """Send messages and webhooks in the foreground until interrupted (Ctrl-C), or once
+    with --once."""
     settings = get_settings()
     logging.configure(settings.log_level, settings.log_json)
 
     async def main() -> int:
         database = Database(settings.database_url)
         sender = sender_from(settings, database)
+        hooks = webhook_sender_from(settings, database)
         try:
             if once:
                 total = 0
-                while claimed := await sender.run_once():
+                while claimed := await sender.run_once() + await hooks.run_once():
                     total += claimed
                 return total
-            await sender.run(asyncio.Event())
+            stop = asyncio.Event()
+            await asyncio.gather(sender.run(stop), hooks.run(stop))
             return 0
         finally:
             await database.dispose()

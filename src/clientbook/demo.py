@@ -119,31 +119,34 @@ async def ensure_demo(session: AsyncSession, settings: Settings, password: str) 
     return DemoInfo(str(store.id), DEMO_EMAIL, token)
 
 
-def banner(info: DemoInfo, password: str) -> str:
+def banner(info: DemoInfo, password: str, base_url: str = "http://127.0.0.1:8000") -> str:
+    """What ``clientbook demo`` prints: commands that work as pasted into a shell."""
     return f"""
 Clientbook demo store DEMO is ready.
 
   owner e-mail : {info.email}
   password     : {password}
   access token : {info.token}
-                 (valid 24 h; `clientbook token {info.email}` prints a new one)
+                 (valid 24 h; `.venv/bin/clientbook token {info.email}` prints a new one)
 
-Try it:
+Paste these into another terminal once the server is up:
 
-  curl -s http://127.0.0.1:8000/v1/stores/DEMO/customers \\
-    -H "Authorization: Bearer {info.token}"
+  export CLIENTBOOK={base_url}
+  export TOKEN={info.token}
+  curl -s "$CLIENTBOOK/v1/stores/DEMO/customers" -H "Authorization: Bearer $TOKEN"
 
 Loyalty: wallets `points` and `tokens`, tiers Bronze/Silver/Gold, an earning rule,
 rewards (a coffee coupon redeemed), a referral rule, and Layla Hassan's purchases; she
 referred Jane Smith, whose first purchase credited them both. See her status with
 
-  curl -s "http://127.0.0.1:8000/v1/stores/DEMO/customers?q=Layla" \\
-    -H "Authorization: Bearer {info.token}"     # then .../customers/<id>/loyalty
+  curl -s "$CLIENTBOOK/v1/stores/DEMO/customers?q=Layla" -H "Authorization: Bearer $TOKEN"
+  # then .../customers/<id>/loyalty
 
 Layla signs in as a customer (POST /v1/stores/DEMO/customer-auth/token):
 
   username     : layla.hassan@example.com
   password     : {password}
 
-Swagger UI: http://127.0.0.1:8000/docs
+Swagger UI: {base_url}/docs (Authorize: paste the access token)
+Metrics: {base_url}/metrics
 """

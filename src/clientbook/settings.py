@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     )
 
     env: Environment = Environment.development
+    # Where ``clientbook serve`` listens (its --host/--port win) and what the demo prints.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("var")
     database_url: str = ""
     storage_dir: Path | None = None
@@ -66,6 +69,18 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(default=120, ge=5)
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     outbox_batch_size: int = Field(default=20, ge=1)
+    # Webhooks (webhooks/): retried with exponential backoff from the first delay up to
+    # the longest, for ``webhook_give_up_seconds`` after the event; an endpoint failing
+    # for ``webhook_disable_after_seconds`` is disabled and the store's owners are mailed.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_seconds: float = Field(default=30.0, ge=0)
+    webhook_retry_max_seconds: float = Field(default=6 * 3600.0, ge=0)
+    webhook_give_up_seconds: float = Field(default=3 * 24 * 3600.0, ge=0)
+    webhook_disable_after_seconds: float = Field(default=3 * 24 * 3600.0, ge=0)
+    # Loopback, private and link-local receivers: refused unless allowed (docs/webhooks.md).
+    webhook_allow_private: bool = False
+    # ``/metrics`` needs ``Authorization: Bearer <this>`` when set; open when empty.
+    metrics_token: str = ""
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -91,6 +106,16 @@ class Settings(BaseSettings):
         elif self.env is Environment.production and len(self.jwt_secret) < 32:
             raise ValueError("CLIENTBOOK_JWT_SECRET must be at least 32 characters in production")
         return self
+
+    @property
+    def base_url(self) -> str:
+        """Where a client on this machine reaches ``clientbook serve``."""
+        host = self.host
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 (read, not bound)
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
 
 def _development_secret(data_dir: Path) -> str:

@@ -5,7 +5,7 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests.fuzz.conftest import EXAMPLES, FuzzStore, openapi_document
 from tests.server import LiveServer
@@ -79,3 +79,4 @@ def test_operation(case: Any, fuzz_server: LiveServer, fuzz_store: FuzzStore) ->
         assert problem is None, f"{request}\n{problem}"
     if 200 <= status < 300:
         case.validate_response(response, checks=[response_schema_conformance])
+    case.validate_response(response, checks=[status_code_conformance])

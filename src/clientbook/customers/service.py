@@ -1,7 +1,7 @@
 """Customer use cases. Each runs inside the request's transaction and never commits."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from clientbook.kit.integrity import UniqueRule, unique_violations
 from clientbook.models import Customer
 from clientbook.pricing.service import active_price_list
 from clientbook.stores.scope import Role, StoreScope
+from clientbook.webhooks.events import EventType, emit
 
 UNIQUES = [
     UniqueRule(
@@ -112,6 +113,7 @@ async def create_customer(
         await session.flush()
     given = set(changes) | ({"is_active"} if data.is_active is not None else set())
     await audit.record(session, scope, customer.id, "created", given)
+    await emit(session, scope, EventType.customer_created, customer.id, {"fields": sorted(given)})
     return customer
 
 
@@ -214,7 +216,19 @@ async def update_customer(
     async with unique_violations(UNIQUES):
         await session.flush()
     await audit.record(session, scope, customer.id, "updated", changed)
+    await _emit_update(session, scope, customer.id, changed)
     return customer
+
+
+async def _emit_update(
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, changed: Iterable[str]
+) -> None:
+    """``customer.updated`` names the changed fields; a consent change is also its own
+    event, so a mailing tool can subscribe to that alone."""
+    fields = sorted(changed)
+    await emit(session, scope, EventType.customer_updated, customer_id, {"fields": fields})
+    if "consents" in fields:
+        await emit(session, scope, EventType.consent_changed, customer_id)
 
 
 async def delete_customer(
@@ -228,6 +242,7 @@ async def delete_customer(
     await session.flush()
     await revoke_customer_sessions(session, public_store_of(scope), customer.id)
     await audit.record(session, scope, customer.id, "deleted", ["deleted_at"])
+    await emit(session, scope, EventType.customer_deleted, customer.id)
 
 
 async def delete_customers(
@@ -248,6 +263,7 @@ async def delete_customers(
     for customer in deleted:
         customer.deleted_at = now
         await audit.record(session, scope, customer.id, "deleted", ["deleted_at"])
+        await emit(session, scope, EventType.customer_deleted, customer.id)
     await session.flush()
     await revoke_customer_sessions(session, public_store_of(scope), *(c.id for c in deleted))
     return len(deleted)
@@ -266,6 +282,7 @@ async def restore_customer(
     async with unique_violations(UNIQUES):
         await session.flush()
     await audit.record(session, scope, customer.id, "restored", ["deleted_at"])
+    await emit(session, scope, EventType.customer_restored, customer.id)
     return customer
 
 
@@ -287,4 +304,6 @@ async def set_active(
     await audit.record(
         session, scope, customer.id, "activated" if active else "deactivated", changed
     )
+    if changed:
+        await _emit_update(session, scope, customer.id, changed)
     return customer

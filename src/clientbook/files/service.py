@@ -17,6 +17,7 @@ from clientbook.kit.requests import Upload
 from clientbook.kit.storage import Storage
 from clientbook.models import CustomerFile
 from clientbook.stores.scope import Role, StoreScope
+from clientbook.webhooks.events import EventType, emit
 
 
 def check_uploads(uploads: Sequence[Upload], max_bytes: int) -> list[CheckedUpload]:
@@ -55,6 +56,14 @@ async def attach_files(
     if attached:
         await session.flush()
         await audit.record(session, scope, customer_id, "files_added", ["files"])
+        for record in attached:
+            await emit(
+                session,
+                scope,
+                EventType.file_added,
+                customer_id,
+                {"file_id": str(record.id), "kind": record.kind},
+            )
     return attached
 
 

@@ -11,7 +11,7 @@ import structlog
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from clientbook.kit import untrusted
+from clientbook.kit import metrics, untrusted
 from clientbook.kit.errors import ClientbookError, FieldError, PayloadTooLarge
 from clientbook.kit.problem import Renderers
 
@@ -55,12 +55,16 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or metrics.UNMATCHED
+            metrics.observe_request(route, scope["method"], status, seconds)
             log.info(
                 "request",
                 method=scope["method"],
                 path=scope["path"],
+                route=route,
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(seconds * 1000, 2),
             )
             structlog.contextvars.unbind_contextvars("request_id")
 

@@ -26,6 +26,7 @@ from clientbook.models import (
 )
 from clientbook.models.loyalty import ZERO
 from clientbook.stores.scope import StoreScope
+from clientbook.webhooks.events import EventType, emit
 
 
 class NotEnoughPoints(Conflict):
@@ -112,6 +113,23 @@ def record_event(session: AsyncSession, scope: StoreScope, write: Write, action:
     session.add(_event(scope, write, action))
 
 
+async def _emit(
+    session: AsyncSession, scope: StoreScope, event: EventType, write: Write, entry: PointsEntry
+) -> None:
+    await emit(
+        session,
+        scope,
+        event,
+        write.customer_id,
+        {
+            "wallet": write.wallet.code,
+            "kind": entry.kind,
+            "amount": str(abs(entry.amount)),
+            "entry_id": str(entry.id),
+        },
+    )
+
+
 async def earn(
     session: AsyncSession,
     scope: StoreScope,
@@ -159,6 +177,7 @@ async def earn(
     )
     session.add(_event(scope, write, f"points.{kind}"))
     await session.flush()
+    await _emit(session, scope, EventType.points_earned, write, entry)
     if balance.owed > ZERO and balance.available > ZERO:
         await _pay_owed(session, scope, write, balance)
     return entry
@@ -219,6 +238,7 @@ async def spend(
         raise RuntimeError(f"ledger out of step: {left} points not found in lots")
     session.add(_event(scope, write, f"points.{kind}"))
     await session.flush()
+    await _emit(session, scope, EventType.points_spent, write, entry)
     return entry
 
 
@@ -258,7 +278,7 @@ async def settle_lot(
     lot = await session.get(PointsLot, (scope.store_id, lot_id), populate_existing=True)
     if lot is None:
         return False
-    changed = False
+    changed = expired = False
     if lot.status == "locked" and lot.unlock_at is not None and lot.unlock_at <= now:
         lot.status = "active"
         balance.locked -= lot.remaining
@@ -278,10 +298,19 @@ async def settle_lot(
         if left > ZERO:
             session.add(_entry(scope, write, "expire", -left, balance))
             session.add(_event(scope, write, "points.expire"))
+            expired = True
         changed = True
     if changed:
         balance.updated_at = now
         await session.flush()
+    if expired:
+        await emit(
+            session,
+            scope,
+            EventType.points_expired,
+            write.customer_id,
+            {"wallet": write.wallet.code, "amount": str(left), "lot_id": str(lot_id)},
+        )
     return changed
 
 

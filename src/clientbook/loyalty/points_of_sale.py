@@ -12,6 +12,7 @@ from clientbook.kit.errors import Conflict, NotFound, ValidationFailed
 from clientbook.kit.integrity import UniqueRule, unique_violations
 from clientbook.models import Membership, PointOfSale, PosSeller, Purchase
 from clientbook.stores.scope import Role, StoreScope
+from clientbook.webhooks.events import EventType, emit
 
 POS_UNIQUES = [
     UniqueRule(
@@ -160,4 +161,5 @@ async def assign_customer(
         customer.pos_id = pos_id
         await session.flush()
         await audit.record(session, scope, customer_id, "updated", ["pos_id"])
+        await emit(session, scope, EventType.customer_updated, customer_id, {"fields": ["pos_id"]})
     return pos_id

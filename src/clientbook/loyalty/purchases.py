@@ -19,6 +19,7 @@ from clientbook.loyalty.wallets import DEFAULT_CODE, wallet_by_id
 from clientbook.models import PointsEntry, Purchase, PurchaseStats
 from clientbook.models.loyalty import ZERO
 from clientbook.stores.scope import StoreScope
+from clientbook.webhooks.events import EventType, emit
 
 COMPLETED = "completed"
 CLOSED = ("cancelled", "returned")
@@ -61,6 +62,13 @@ async def record_purchase(session: AsyncSession, scope: StoreScope, data: Purcha
     async with unique_violations(PURCHASE_UNIQUES):
         await session.flush()
     await audit.record(session, scope, data.customer_id, "purchase.recorded", ["purchase"])
+    await emit(
+        session,
+        scope,
+        EventType.purchase_recorded,
+        data.customer_id,
+        {"purchase_id": str(purchase.id), "number": purchase.number, "status": purchase.status},
+    )
     if purchase.status == COMPLETED:
         await _complete(session, scope, purchase)
     return purchase

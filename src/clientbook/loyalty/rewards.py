@@ -25,6 +25,7 @@ from clientbook.loyalty.points import ENTRY_UNIQUES
 from clientbook.loyalty.wallets import wallet_by_code, wallet_by_id
 from clientbook.models import Redemption, Reward, Wallet
 from clientbook.stores.scope import Role, StoreScope
+from clientbook.webhooks.events import EventType, emit
 
 CENT = Decimal("0.01")
 # No 0/O or 1/I/L: a coupon is read aloud at a till.
@@ -171,6 +172,13 @@ async def redeem(
     async with unique_violations(COUPON_UNIQUES):
         await session.flush()
     ledger.record_event(session, scope, write, "reward.redeemed")
+    await emit(
+        session,
+        scope,
+        EventType.reward_redeemed,
+        customer_id,
+        {"reward_id": str(reward.id), "redemption_id": str(redemption.id)},
+    )
     return redemption, reward, wallet
 
 

@@ -20,6 +20,7 @@ from clientbook.kit.integrity import UniqueRule, insert_new, unique_violations
 from clientbook.models import Member, PointsEntry, Programme, PurchaseStats, Tier, Wallet
 from clientbook.models.loyalty import ZERO
 from clientbook.stores.scope import Role, StoreScope
+from clientbook.webhooks.events import EventType, emit
 
 TIER_UNIQUES = [
     UniqueRule(
@@ -189,6 +190,13 @@ async def place(
     new_id = target.id if target else None
     if new_id != state.tier_id:
         await audit.record(session, scope, state.customer_id, "tier.changed", ["tier"])
+        await emit(
+            session,
+            scope,
+            EventType.tier_changed,
+            state.customer_id,
+            {"tier_id": _id(new_id), "previous_tier_id": _id(state.tier_id)},
+        )
     if new_id != state.tier_id or state.evaluated_at is None or allowed:
         state.evaluated_at = now
     state.tier_id = new_id
@@ -213,6 +221,10 @@ def _target(
     if _rank(target) < _rank(current) and not (force or _may_downgrade(rules, state, now)):
         return current
     return target
+
+
+def _id(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _rank(tier: Tier | None) -> tuple[int, Decimal]:

@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from clientbook.kit import metrics
 from clientbook.kit.db import Database, utcnow
 from clientbook.kit.errors import ClientbookError
 from clientbook.messages.backends import Backends, DeliveryFailed, Outgoing
@@ -179,6 +180,8 @@ class Sender:
                 .values(values)
                 .execution_options(synchronize_session=False)
             )
+        outcome = {"sent": "sent", "pending": "retry"}.get(values["status"], "failed")
+        metrics.DELIVERIES.labels(message.channel, outcome).inc()
         log.info(
             "message_" + values["status"],
             message_id=str(message.id),

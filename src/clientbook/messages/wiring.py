@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 from clientbook.kit.db import Database
 from clientbook.messages.backends import backends
@@ -28,11 +29,15 @@ def sender_from(settings: Settings, database: Database) -> Sender:
     return Sender(database, chosen, policy)
 
 
+class Runs(Protocol):
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+
 @contextlib.asynccontextmanager
-async def running(sender: Sender) -> AsyncIterator[None]:
+async def running(sender: Runs, name: str = "outbox-sender") -> AsyncIterator[None]:
     """The sender runs in the background while the block runs, and stops with it."""
     stop = asyncio.Event()
-    task = asyncio.create_task(sender.run(stop), name="outbox-sender")
+    task = asyncio.create_task(sender.run(stop), name=name)
     try:
         yield
     finally:

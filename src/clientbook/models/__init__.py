@@ -33,6 +33,7 @@ from clientbook.models.records import CustomerFile, Prescription
 from clientbook.models.referrals import Referral, ReferralCode, ReferralRule
 from clientbook.models.rewards import Redemption, Reward
 from clientbook.models.stores import Invitation, Membership, Store
+from clientbook.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -80,4 +81,7 @@ __all__ = [
     "Tier",
     "User",
     "Wallet",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -25,6 +25,7 @@ An export carries each customer's id, so importing it back into its store change
 import asyncio
 import contextlib
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from functools import partial
 
@@ -32,6 +33,7 @@ from anyio import to_thread
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from clientbook.kit import metrics
 from clientbook.kit.db import Database, utcnow
 from clientbook.models import Customer
 from clientbook.pricing.service import active_price_list
@@ -77,7 +79,10 @@ async def import_rows(
             if not batch:
                 return
             upcoming = prepare()
-            yield await _import_batch(database, scope, batch, mode)
+            reports = await _import_batch(database, scope, batch, mode)
+            for result, count in Counter(r.result.value for r in reports).items():
+                metrics.IMPORT_ROWS.labels(result).inc(count)
+            yield reports
             if first:
                 await analyze_if_never(database)
                 first = False

@@ -1,0 +1,117 @@
+"""What the OpenAPI document says beyond the routes (``kit/openapi.py``): which
+dependencies read credentials, the surfaces' error bodies, and a description per tag."""
+
+from typing import Any
+
+from clientbook.accounts.endpoints import issue_token, refresh_token
+from clientbook.customer_accounts.deps import get_customer_scope, get_throttle
+from clientbook.customer_accounts.endpoints import cookie_sign_in, customer_refresh
+from clientbook.deps import get_claims
+from clientbook.kit.openapi import Rules, Surface
+from clientbook.surfaces.openloyalty.access import get_caller
+from clientbook.surfaces.openloyalty.auth import admin_login, customer_login, refresh, seller_login
+
+TAGS = {
+    "operations": "Health, readiness and Prometheus metrics, for operators.",
+    "auth": "Staff sign-in: access and refresh tokens.",
+    "stores": "Stores, their settings and their members.",
+    "invitations": "Inviting staff into a store, and answering invitations.",
+    "api keys": "A store's API keys for back-ends and integrations (signed-in staff only).",
+    "webhooks": "Endpoints that hear of a store's customer changes, signed (docs/webhooks.md).",
+    "customers": "The customer book: create, read, change, delete, restore, search.",
+    "import and export": "Customers in bulk, as CSV or JSON Lines.",
+    "customer accounts": "Customers signing in as themselves, and staff managing that.",
+    "addresses": "A customer's addresses.",
+    "files": "Files attached to a customer, checked by their content.",
+    "prescriptions": "Optical prescriptions of a customer.",
+    "price lists": "A store's price lists.",
+    "groups": "Customer groups and their members.",
+    "messages": "A store's own texts for the e-mails and SMS Clientbook sends.",
+    "loyalty": "Wallets, points, tiers, purchases, earning rules, rewards, referrals, POS.",
+    "J-Optic": "J-Optic's customer API, as its clients call it (its own error body).",
+    "Jethings": "Jethings' customer API, as its clients call it (its own error body).",
+    "Open Loyalty": "Open Loyalty's customer API, as its clients call it (its own error body).",
+}
+
+GROUPS = {
+    "import and export": "customers",
+    "J-Optic": "joptic",
+    "Jethings": "jethings",
+    "Open Loyalty": "openloyalty",
+}
+
+
+def _error(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": sorted(properties), "properties": properties}
+
+
+SURFACES = [
+    Surface(
+        "/customer",
+        "J-Optic",
+        _error(
+            {
+                "statusCode": {"type": "integer", "example": 400},
+                "message": {"type": "string", "example": "customerData.email: is not valid"},
+                "error": {"type": "string", "example": "Bad Request"},
+            }
+        ),
+        validation_status=400,
+    ),
+    Surface(
+        "/customers",
+        "Jethings",
+        _error(
+            {
+                "message": {"type": "string", "example": "Customer not found"},
+                "statusCode": {"type": "integer", "example": 404},
+            }
+        ),
+        validation_status=400,
+    ),
+    Surface(
+        "/api",
+        "Open Loyalty",
+        {
+            "type": "object",
+            "description": "{error} for most errors; a form's {form, errors} for its fields",
+            "properties": {
+                "error": {"type": "string", "example": "Customer not found"},
+                "form": {"type": "object"},
+                "errors": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        validation_status=400,
+    ),
+]
+
+
+def _versioned(path: str, _method: str, answer: dict[str, Any]) -> bool:
+    """Answers that carry an ETag: a customer document, and a file's content."""
+    if path.endswith("/files/{file_id}/content"):
+        return True
+    schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+    return path.startswith("/v1/") and schema.get("$ref", "").endswith("/CustomerOut")
+
+
+# Where the rule's name reads badly.
+OPERATION_IDS = {
+    "GET /v1/stores/{store}/customers/{customer_id}/groups": "groups.of_customer",
+    "GET /v1/stores/{store}/customers/{customer_id}/events": "customers.events",
+    "GET /v1/stores": "stores.mine",
+    "GET /v1/invitations": "invitations.mine",
+    "POST /v1/auth/token": "auth.token",
+    "POST /v1/auth/refresh": "auth.refresh",
+}
+
+RULES = Rules(
+    surfaces=SURFACES,
+    credentials=frozenset({get_claims, get_customer_scope, get_caller}),
+    throttled=frozenset({get_throttle, issue_token, admin_login, seller_login, customer_login}),
+    sign_in=frozenset({refresh_token, refresh, customer_refresh}),
+    refusals={cookie_sign_in: frozenset({403})},  # the pre-session CSRF token
+    versioned=_versioned,
+    tags=TAGS,
+    groups=GROUPS,
+    operation_ids=OPERATION_IDS,
+)
