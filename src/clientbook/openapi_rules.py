@@ -8,6 +8,7 @@ from clientbook.customer_accounts.deps import get_customer_scope, get_throttle
 from clientbook.customer_accounts.endpoints import cookie_sign_in, customer_refresh
 from clientbook.deps import get_claims
 from clientbook.kit.openapi import Rules, Surface
+from clientbook.surfaces.moodmnky.access import get_shopper
 from clientbook.surfaces.openloyalty.access import get_caller
 from clientbook.surfaces.openloyalty.auth import admin_login, customer_login, refresh, seller_login
 
@@ -22,6 +23,7 @@ TAGS = {
     "import and export": "Customers in bulk, as CSV or JSON Lines.",
     "customer accounts": "Customers signing in as themselves, and staff managing that.",
     "addresses": "A customer's addresses.",
+    "profiles": "Typed customer profiles (scent, preferences), each checked by its schema.",
     "files": "Files attached to a customer, checked by their content.",
     "prescriptions": "Optical prescriptions of a customer.",
     "price lists": "A store's price lists.",
@@ -31,6 +33,7 @@ TAGS = {
     "J-Optic": "J-Optic's customer API, as its clients call it (its own error body).",
     "Jethings": "Jethings' customer API, as its clients call it (its own error body).",
     "Open Loyalty": "Open Loyalty's customer API, as its clients call it (its own error body).",
+    "MOOD MNKY": "MOOD MNKY's customer API: a customer's own record (its own error body).",
 }
 
 GROUPS = {
@@ -38,6 +41,7 @@ GROUPS = {
     "J-Optic": "joptic",
     "Jethings": "jethings",
     "Open Loyalty": "openloyalty",
+    "MOOD MNKY": "moodmnky",
 }
 
 
@@ -46,6 +50,26 @@ def _error(properties: dict[str, Any]) -> dict[str, Any]:
 
 
 SURFACES = [
+    # Before Open Loyalty's "/api": the longer prefix is matched first.
+    Surface(
+        "/api/customers",
+        "MOOD MNKY",
+        _error(
+            {
+                "success": {"type": "boolean", "example": False},
+                "error": _error(
+                    {
+                        "status": {"type": "integer", "example": 400},
+                        "code": {"type": "string", "example": "VALIDATION_ERROR"},
+                        "message": {"type": "string", "example": "email: is not valid"},
+                        "field": {"type": ["string", "null"], "example": "email"},
+                        "errors": {"type": "array", "items": {"type": "object"}},
+                    }
+                ),
+            }
+        ),
+        validation_status=400,
+    ),
     Surface(
         "/customer",
         "J-Optic",
@@ -106,7 +130,7 @@ OPERATION_IDS = {
 
 RULES = Rules(
     surfaces=SURFACES,
-    credentials=frozenset({get_claims, get_customer_scope, get_caller}),
+    credentials=frozenset({get_claims, get_customer_scope, get_caller, get_shopper}),
     throttled=frozenset({get_throttle, issue_token, admin_login, seller_login, customer_login}),
     sign_in=frozenset({refresh_token, refresh, customer_refresh}),
     refusals={cookie_sign_in: frozenset({403})},  # the pre-session CSRF token
