@@ -228,8 +228,8 @@ ENDPOINTS = [
         200,
         deleted_customer=True,
     ),
-    Endpoint("customers.activate", "POST", "/customers/{customer}/activate", Role.admin, 200),
-    Endpoint("customers.deactivate", "POST", "/customers/{customer}/deactivate", Role.admin, 200),
+    Endpoint("customers.activate", "POST", "/customers/{customer}/activate", Role.seller, 200),
+    Endpoint("customers.deactivate", "POST", "/customers/{customer}/deactivate", Role.seller, 200),
     Endpoint(
         "customers.password",
         "PUT",

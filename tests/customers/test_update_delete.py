@@ -599,11 +599,28 @@ async def test_loyalty_card_of_a_deleted_customer_can_be_reused_and_then_blocks_
 # --- roles -----------------------------------------------------------------------------------
 
 
+async def test_seller_may_activate_and_deactivate_but_not_lift_a_block(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    customer = await factory.customer(ctx)
+    for action, active in (("deactivate", False), ("activate", True)):
+        response = await client.post(url(ctx, customer.id, action), headers=ctx.seller.headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["is_active"] is active
+    blocked = await factory.customer(ctx, status="blocked")
+    refused = await client.post(url(ctx, blocked.id, "activate"), headers=ctx.seller.headers)
+    problem(refused, 403)
+    after = await factory.get_customer(ctx, blocked.id)
+    assert after is not None
+    assert after.status == "blocked"
+
+
 @pytest.mark.parametrize(
     ("method", "action"),
-    [("DELETE", None), ("POST", "restore"), ("POST", "activate"), ("POST", "deactivate")],
+    [("DELETE", None), ("POST", "restore"), ("POST", "activate")],
 )
-async def test_seller_may_not_delete_restore_activate_or_deactivate(
+async def test_seller_may_not_delete_restore_or_unblock(
     client: httpx.AsyncClient, factory: Factory, method: str, action: str | None
 ) -> None:
     ctx = await factory.store()

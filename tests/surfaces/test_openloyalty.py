@@ -440,11 +440,10 @@ ADMIN_ONLY: list[Endpoint] = [
     ("GET", "/customer/registrations", None),
     ("POST", "/admin/customer/{id}/anonymize", None),
     ("POST", "/admin/customer/import", {"file[file]": ("c.xml", b"<customers/>", "text/xml")}),
-    # Seller paths, but activation is an admin's in the services (docs/open-loyalty.md).
-    ("POST", "/seller/customer/{id}/activate", None),
-    ("POST", "/seller/customer/{id}/deactivate", None),
 ]
 SELLER: list[Endpoint] = [
+    ("POST", "/seller/customer/{id}/activate", None),
+    ("POST", "/seller/customer/{id}/deactivate", None),
     ("GET", "/seller/customer/{id}/status", None),
     ("GET", "/customer/check?emailOrPhone=a@b.c", None),
     ("POST", "/customer/register", _register_body),

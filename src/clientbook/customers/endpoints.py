@@ -237,7 +237,7 @@ async def restore_customer(
 async def activate_customer(
     customer_id: uuid.UUID, session: SessionDep, scope: StoreScopeDep
 ) -> Response:
-    """Mark a customer active (this also lifts a block)."""
+    """Mark a customer active (a seller may; lifting a block needs an admin)."""
     return _one(await service.set_active(session, scope, customer_id, active=True))
 
 
@@ -245,5 +245,5 @@ async def activate_customer(
 async def deactivate_customer(
     customer_id: uuid.UUID, session: SessionDep, scope: StoreScopeDep
 ) -> Response:
-    """Mark a customer inactive."""
+    """Mark a customer inactive (a seller may)."""
     return _one(await service.set_active(session, scope, customer_id, active=False))

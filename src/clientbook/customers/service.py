@@ -289,9 +289,13 @@ async def restore_customer(
 async def set_active(
     session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, *, active: bool
 ) -> Customer:
-    """Activation also lifts a block and ends the 'new' state; deactivation keeps the status."""
-    scope.require(Role.admin)
+    """Activation also lifts a block and ends the 'new' state; deactivation keeps the status.
+    Sellers may do both, as Open Loyalty's seller app does at the counter; lifting a
+    block stays an admin's, as blocking is."""
+    scope.require(Role.seller)
     customer = await get_customer(session, scope, customer_id, for_update=True)
+    if active and customer.status == "blocked":
+        scope.require(Role.admin)
     changed = {"is_active"} if customer.is_active != active else set()
     customer.is_active = active
     if active and customer.status != "active":
