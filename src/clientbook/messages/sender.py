@@ -12,7 +12,6 @@ their Message-ID).
 """
 
 import asyncio
-import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,12 +19,11 @@ from typing import Any
 
 import structlog
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.kit import metrics
+from clientbook.kit.background import run_until_stopped
 from clientbook.kit.db import Database, utcnow
-from clientbook.kit.errors import ClientbookError
 from clientbook.messages.backends import Backends, DeliveryFailed, Outgoing
 from clientbook.messages.templates import TemplateProblem, render
 from clientbook.models import OutboxMessage, Store
@@ -66,20 +64,7 @@ class Sender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; a database outage is logged and waited out."""
-        while not stop.is_set():
-            try:
-                busy = await self.run_once()
-            except (SQLAlchemyError, OSError, ClientbookError):
-                log.warning("outbox_sender_error", exc_info=True)
-                busy = 0
-            except Exception:
-                # A bug must not stop delivery: the claimed rows go again when their
-                # lease runs out.
-                log.exception("outbox_sender_crash")
-                busy = 0
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.policy.poll_seconds)
+        await run_until_stopped(stop, self.run_once, self.policy.poll_seconds, "outbox_sender")
 
     async def claim(self, claim_id: uuid.UUID) -> list[OutboxMessage]:
         now = utcnow()

@@ -15,7 +15,6 @@ remembers the ids it has handled sees each event once.
 """
 
 import asyncio
-import contextlib
 import json
 import time
 import uuid
@@ -26,15 +25,14 @@ from typing import Any
 import httpx
 import structlog
 from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from standardwebhooks import Webhook
 
 from clientbook import __version__
 from clientbook.kit import metrics
+from clientbook.kit.background import run_until_stopped
 from clientbook.kit.db import Database, utcnow
-from clientbook.kit.errors import ClientbookError
 from clientbook.messages.outbox import enqueue
 from clientbook.models import Membership, User, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from clientbook.webhooks.urls import RefusedURL, check_destination
@@ -97,18 +95,7 @@ class WebhookSender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; a database outage is logged and waited out."""
-        while not stop.is_set():
-            try:
-                busy = await self.run_once()
-            except (SQLAlchemyError, OSError, ClientbookError):
-                log.warning("webhook_sender_error", exc_info=True)
-                busy = 0
-            except Exception:
-                log.exception("webhook_sender_crash")
-                busy = 0
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.policy.poll_seconds)
+        await run_until_stopped(stop, self.run_once, self.policy.poll_seconds, "webhook_sender")
 
     async def claim(self, claim_id: uuid.UUID) -> list[tuple[WebhookDelivery, str, str]]:
         now = utcnow()
