@@ -458,7 +458,7 @@ async def test_patch_status_blocked_and_back(client: httpx.AsyncClient, factory:
     ctx = await factory.store()
     created = await create(client, ctx, {"first_name": "S"})
     as_seller = await patch(client, ctx, created["id"], {"status": "blocked"})
-    assert as_seller.status_code == 403  # like deactivate, blocking needs an admin
+    assert as_seller.status_code == 403  # blocking needs an admin (and so does lifting it)
     same = await patch(client, ctx, created["id"], {"status": "active"})
     assert same.status_code == 200  # no change, nothing to allow
     admin = ctx.admin.headers
