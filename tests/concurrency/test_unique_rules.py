@@ -18,6 +18,7 @@ from clientbook.models import (
 )
 from tests.factories import Factory, StoreCtx
 from tests.server import LiveServer, assert_statuses
+from tests.surfaces.test_openloyalty import api, ol_store
 
 BURST = 40
 
@@ -212,3 +213,34 @@ async def test_mood_mnky_first_scent_profiles_and_defaults_at_once(
         CustomerAddress.is_default.is_(True),
     )
     assert await _count(database, CustomerAddress, *defaults) == 1
+
+
+async def test_open_loyalty_phone_is_registered_once_when_written_many_ways(
+    live_server: LiveServer, factory: Factory, database: Database
+) -> None:
+    """Open Loyalty wants phone numbers unique in the store; no index says so (the
+    canonical API lets a family share one), so racing registrations must queue on it."""
+    ctx = await ol_store(factory)
+    ways = ["600700800", "+48 600 700 800", "+48600700800", "600-700-800", "(+48) 600700800"]
+    forms = [
+        {
+            "customer[firstName]": "Ann",
+            "customer[lastName]": "Lee",
+            "customer[email]": f"racer{i}@example.com",
+            "customer[phone]": ways[i % len(ways)],
+            "customer[agreement1]": "1",
+        }
+        for i in range(BURST)
+    ]
+    async with live_server.client() as client:
+        responses = await asyncio.gather(
+            *(
+                client.post(api(ctx, "/customer/register"), data=form, headers=ctx.admin.headers)
+                for form in forms
+            )
+        )
+    assert assert_statuses(responses, {200, 400}).count(200) == 1
+    refused = next(r for r in responses if r.status_code == 400)
+    assert refused.json()["form"]["children"]["phone"]["errors"] == ["This value is already used."]
+    where = (Customer.store_id == ctx.id, Customer.phone_key == "+48600700800")
+    assert await _count(database, Customer, *where) == 1

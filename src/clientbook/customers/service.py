@@ -29,6 +29,7 @@ from clientbook.kit.errors import (
     ValidationFailed,
 )
 from clientbook.kit.integrity import UniqueRule, unique_violations
+from clientbook.kit.locks import hold_value_lock
 from clientbook.models import Customer
 from clientbook.pricing.service import active_price_list
 from clientbook.stores.scope import Role, StoreScope
@@ -121,9 +122,11 @@ async def _require_unique_phone(
     session: AsyncSession, scope: StoreScope, customer: Customer
 ) -> None:
     """No other live customer of the store has this number (compared by ``phone_key``).
-    Checked, not indexed: phone numbers are unique only where a surface says so."""
+    Checked under a lock on the number rather than indexed: phone numbers are unique only
+    where a surface says so, and two racing registrations must not both pass the check."""
     if not customer.phone_key:
         return
+    await hold_value_lock(session, "phone", scope.store_id, customer.phone_key)
     taken = await session.scalar(
         select(Customer.id)
         .where(

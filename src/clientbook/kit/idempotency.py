@@ -4,11 +4,11 @@ import hashlib
 from typing import Any
 
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.kit.errors import Conflict, FieldError
 from clientbook.kit.integrity import UniqueRule, unique_violations
+from clientbook.kit.locks import hold_value_lock
 from clientbook.models import IdempotencyRecord
 from clientbook.stores.scope import StoreScope
 
@@ -35,7 +35,7 @@ async def replay(
     Concurrent requests with one key queue here until the first one ends, so a retry sent
     while the original is still running gets its response instead of a conflict.
     """
-    await _lock(session, scope, key)
+    await hold_value_lock(session, "idempotency", scope.store_id, key)
     record = await session.get(IdempotencyRecord, (scope.store_id, key))
     if record is None:
         return None
@@ -43,19 +43,6 @@ async def replay(
         message = "this Idempotency-Key was already used with a different request body"
         raise Conflict(message, errors=[FieldError(HEADER, message)])
     return JSONResponse(record.response, status_code=record.status_code, headers=record.headers)
-
-
-async def _lock(session: AsyncSession, scope: StoreScope, key: str) -> None:
-    """Hold a lock on (store, key) until the transaction ends.
-
-    PostgreSQL: a transaction-scoped advisory lock; each statement after it sees what the
-    first request committed. SQLite: every writing transaction already runs alone.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"idempotency:{scope.store_id}:{key}".encode()).digest()
-    lock_id = int.from_bytes(digest[:8], "big", signed=True)
-    await session.execute(text("SELECT pg_advisory_xact_lock(:lock_id)"), {"lock_id": lock_id})
 
 
 async def remember(
