@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.customer_accounts.tokens import CustomerClaims
+from clientbook.kit.db import Database, FixedQuery
 from clientbook.kit.errors import NotFound, Unauthorized
 from clientbook.models import Customer, CustomerCredential, CustomerSession, Store
 from clientbook.stores.scope import StoreScope, self_scope, store_matches
@@ -94,7 +95,7 @@ async def resolve_customer_scope(
     return CustomerScope(store, claims.customer_id, claims.session_id)
 
 
-_TOKEN_SESSION = (
+_TOKEN_SESSION = FixedQuery(
     live_session_query(
         PublicStore(bindparam("store_id", type_=Uuid), None),  # type: ignore[arg-type]
         bindparam("session_id", type_=Uuid),  # type: ignore[arg-type]
@@ -104,13 +105,22 @@ _TOKEN_SESSION = (
 )
 
 
-async def resolve_token_scope(session: AsyncSession, claims: CustomerClaims) -> CustomerScope:
+async def resolve_token_scope(
+    runner: AsyncSession | Database, claims: CustomerClaims
+) -> CustomerScope:
     """The store a customer token names and its live session, in one query (built once):
     for the surfaces whose paths name no store (MOOD MNKY's ``/api/customers``). A store
-    or session that is gone is a 401, like an expired token."""
+    or session that is gone is a 401, like an expired token. Given the ``Database``, it
+    reads outside any transaction (for requests that only read)."""
     params = {"store_id": claims.store_id, "session_id": claims.session_id}
-    row = (await session.execute(_TOKEN_SESSION, params)).first()
-    if row is None or row.customer_id != claims.customer_id:
+    if isinstance(runner, Database):
+        rows = await runner.fetch_all(_TOKEN_SESSION, params)
+    else:
+        rows = [
+            dict(row._mapping) for row in await runner.execute(_TOKEN_SESSION.statement, params)
+        ]
+    row = rows[0] if rows else None
+    if row is None or row["customer_id"] != claims.customer_id:
         raise Unauthorized("The session has ended; sign in again")
-    store = PublicStore(claims.store_id, row.country, row.code)
+    store = PublicStore(claims.store_id, row["country"], row["code"])
     return CustomerScope(store, claims.customer_id, claims.session_id)

@@ -2,6 +2,7 @@
 the current tier (self-service pages show these on every visit)."""
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -113,9 +114,8 @@ def wallet_params(wallets: tuple[str, str]) -> dict[str, str]:
     return dict(zip(WALLET_PARAMS, wallets, strict=True))
 
 
-def figures_from(row: Any, wallets: tuple[str, str]) -> Figures:
+def figures_from(found: Mapping[str, Any], wallets: tuple[str, str]) -> Figures:
     """The figures of a row that holds ``figure_columns``."""
-    found = row._mapping
     return Figures(
         orders=found["stat_count"] or 0,
         spent=Decimal(found["stat_total"] or 0),

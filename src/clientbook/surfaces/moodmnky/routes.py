@@ -17,9 +17,9 @@ from clientbook.customer_accounts.overview import overview
 from clientbook.customer_accounts.schemas import ContactChange, SelfUpdate
 from clientbook.customers.fields import same_number
 from clientbook.customers.service import get_customer
-from clientbook.deps import SessionDep, SettingsDep
+from clientbook.deps import DatabaseDep, SessionDep, SettingsDep
 from clientbook.kit.contact import email_key
-from clientbook.kit.db import utcnow
+from clientbook.kit.db import Database, utcnow
 from clientbook.kit.errors import NotFound, ValidationFailed
 from clientbook.kit.responses import FastJSON
 from clientbook.loyalty import history, referrals, rewards, status_reads, summary
@@ -27,7 +27,7 @@ from clientbook.models import Customer
 from clientbook.profiles import service as profiles
 from clientbook.profiles.kinds import PREFERENCES, SCENT
 from clientbook.surfaces.moodmnky import serialize
-from clientbook.surfaces.moodmnky.access import Shopper, ShopperDep
+from clientbook.surfaces.moodmnky.access import ReadingShopperDep, Shopper, ShopperDep
 from clientbook.surfaces.moodmnky.errors import use_fields
 from clientbook.surfaces.moodmnky.schemas import AddressIn, ProfilePatch, snake_keys
 
@@ -51,15 +51,15 @@ AddressId = Annotated[str, Path(max_length=64)]
 # --- profile -------------------------------------------------------------------------
 
 
-async def _profile(session: AsyncSession, shopper: Shopper) -> dict[str, Any]:
+async def _profile(runner: AsyncSession | Database, shopper: Shopper) -> dict[str, Any]:
+    """Read outside any transaction when given the ``Database`` (a GET), or in the
+    session of the request that changed it (a PATCH)."""
     scope, customer_id = shopper.scope, shopper.customer_id
-    found = await overview(session, scope, customer_id, ("points", "tokens"))
+    found = await overview(runner, scope, customer_id, ("points", "tokens"))
     customer, figures = found.customer, found.figures
     code = figures.referral_code
     if code is None:  # an older customer's code is made on its first read
-        code = await referrals.code_of(
-            session, scope, await get_customer(session, scope, customer_id)
-        )
+        code = await _first_referral_code(runner, shopper)
     return {
         **serialize.customer_fields(customer),
         "addresses": [serialize.address(row) for row in found.addresses],
@@ -77,10 +77,22 @@ async def _profile(session: AsyncSession, shopper: Shopper) -> dict[str, Any]:
     }
 
 
+async def _first_referral_code(runner: AsyncSession | Database, shopper: Shopper) -> str:
+    scope, customer_id = shopper.scope, shopper.customer_id
+    if isinstance(runner, AsyncSession):
+        return await referrals.code_of(
+            runner, scope, await get_customer(runner, scope, customer_id)
+        )
+    async with runner.transaction() as session:
+        return await referrals.code_of(
+            session, scope, await get_customer(session, scope, customer_id)
+        )
+
+
 @router.get("/profile")
-async def get_profile(session: SessionDep, shopper: ShopperDep) -> FastJSON:
+async def get_profile(database: DatabaseDep, shopper: ReadingShopperDep) -> FastJSON:
     """The signed-in customer's profile, with addresses, preferences and loyalty figures."""
-    return FastJSON(await _profile(session, shopper))
+    return FastJSON(await _profile(database, shopper))
 
 
 @router.patch("/profile")
