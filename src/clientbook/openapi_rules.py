@@ -8,7 +8,7 @@ from clientbook.customer_accounts.deps import get_customer_scope, get_throttle
 from clientbook.customer_accounts.endpoints import cookie_sign_in, customer_refresh
 from clientbook.deps import get_claims
 from clientbook.kit.openapi import Rules, Surface
-from clientbook.surfaces.moodmnky.access import get_shopper
+from clientbook.surfaces.moodmnky.access import get_reading_shopper, get_shopper
 from clientbook.surfaces.openloyalty.access import get_caller
 from clientbook.surfaces.openloyalty.auth import admin_login, customer_login, refresh, seller_login
 
@@ -130,7 +130,9 @@ OPERATION_IDS = {
 
 RULES = Rules(
     surfaces=SURFACES,
-    credentials=frozenset({get_claims, get_customer_scope, get_caller, get_shopper}),
+    credentials=frozenset(
+        {get_claims, get_customer_scope, get_caller, get_shopper, get_reading_shopper}
+    ),
     throttled=frozenset({get_throttle, issue_token, admin_login, seller_login, customer_login}),
     sign_in=frozenset({refresh_token, refresh, customer_refresh}),
     refusals={cookie_sign_in: frozenset({403})},  # the pre-session CSRF token
