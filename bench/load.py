@@ -339,6 +339,19 @@ def _api_scenarios(
             "pos",
             [json.dumps({"search": {"phone": p.replace("%20", " ")}}) for p in samples["phones"]],
         ),
+        (
+            "Open Loyalty POS search: post code",
+            "pos",
+            [json.dumps({"search": {"postcode": p["postal_code"]}}) for p in samples["places"]],
+        ),
+        (
+            "Open Loyalty POS search: city and last name",
+            "pos",
+            [
+                json.dumps({"search": {"city": p["city"], "lastName": p["last_name"]}})
+                for p in samples["places"]
+            ],
+        ),
         ("create", "create", ["x"]),
         ("patch", "patch", ["x"]),
         ("loyalty: status read", "loyalty", ["x"]),
@@ -455,6 +468,13 @@ async def _samples(url: str) -> dict[str, Any]:
             " ORDER BY random() LIMIT 1000",
             store_id,
         )
+        places = await connection.fetch(
+            "SELECT a.city, a.postal_code, c.last_name FROM customer_addresses a"
+            " JOIN customers c ON c.store_id = a.store_id AND c.id = a.customer_id"
+            " WHERE a.store_id = $1 AND a.city <> '' AND a.postal_code <> ''"
+            " ORDER BY random() LIMIT 50",
+            store_id,
+        )
         deep = await connection.fetchrow(
             "SELECT id, created_at FROM customers WHERE store_id = $1 AND deleted_at IS NULL "
             "ORDER BY created_at DESC, id DESC OFFSET 19980 LIMIT 1",
@@ -474,6 +494,7 @@ async def _samples(url: str) -> dict[str, Any]:
         "email_parts": [r["email"].split("@")[0][-8:] for r in rng.sample(rows, 50)],
         "emails": [r["email"] for r in rng.sample(rows, 50)],
         "phones": [_another_way(r["phone_e164"]) for r in rng.sample(rows, 50)],
+        "places": [dict(r) for r in places],
         "cursor": cursor,
         "deep": deep,
     }

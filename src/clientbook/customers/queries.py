@@ -205,9 +205,15 @@ def _conditions(
     return conditions
 
 
+# Fields with a trigram index of their own on ``lower(field)`` (PostgreSQL; migration
+# b3e8d1f4a672): a match on one of them needs no narrowing by ``search_text``.
+OWN_TRIGRAM_INDEX = frozenset({"first_name", "last_name"})
+
+
 def _field_match(scope: StoreScope, dialect: str, match: FieldMatch) -> ColumnElement[bool]:
     """One field's whole value or a substring of it, ignoring case. The trigram-indexed
-    ``search_text`` holds every matchable field, so it narrows the rows first."""
+    ``search_text`` holds every matchable field, so it narrows the rows first, unless the
+    field has a trigram index of its own."""
     needle = match.value.strip().lower()
     if match.field in ADDRESS_MATCHABLE:
         return _address_match(scope, match.field, needle, match.exact)
@@ -217,6 +223,8 @@ def _field_match(scope: StoreScope, dialect: str, match: FieldMatch) -> ColumnEl
     else:
         found = column.like(_like_pattern(needle), escape="\\")
     if match.field == "phone" or not needle:
+        return found
+    if dialect == "postgresql" and match.field in OWN_TRIGRAM_INDEX:
         return found
     return and_(_contains(dialect, needle), found)
 
