@@ -1,18 +1,14 @@
 """Aimeos (seed 003): each request and answer of the document, as shown. The document's
 host (``localhost:8000``) is the store's own host name here; its ids are Clientbook's."""
 
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from fastapi import FastAPI
 from sqlalchemy import select
 
 from clientbook.models import Customer, CustomerAddress, CustomerCredential, Purchase
 from tests.factories import PASSWORD, Factory, StoreCtx
-from tests.surfaces.aimeos.browser import Browser, matches, shop
+from tests.surfaces.aimeos.browser import Browser, matches
 
 JSONAPI = "application/vnd.api+json"
 
@@ -43,18 +39,6 @@ NEW_ACCOUNT = {
     "customer.password": "secret123",
 }
 CHANGES = {**NEW_ACCOUNT, "customer.address2": "2", "customer.password": "very+secret"}
-
-
-@pytest.fixture
-async def store(factory: Factory, client: httpx.AsyncClient) -> tuple[StoreCtx, str]:
-    return await shop(factory, client)
-
-
-@pytest.fixture
-async def browser(app: FastAPI, store: tuple[StoreCtx, str]) -> AsyncIterator[Browser]:
-    b = Browser(app, store[1], address=f"10.3.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}")
-    yield b
-    await b.close()
 
 
 async def test_options_answers_the_csrf_token_prefix_and_resources(browser: Browser) -> None:
