@@ -453,3 +453,26 @@ async def test_an_anonymous_delete_answers_success_and_touches_nothing(
     stored = await factory.get_customer(store[0], victim.id)
     assert stored is not None
     assert stored.deleted_at is None
+
+
+async def test_the_default_store_and_a_trusted_proxys_host(
+    factory: Factory, settings: Any, database: Any
+) -> None:
+    from ipaddress import ip_network
+
+    from clientbook.app import create_app
+
+    ctx = await factory.store()
+    changed = {"default_store": ctx.code, "trusted_proxies": [ip_network("10.0.0.0/8")]}
+    app = create_app(settings.model_copy(update=changed), database)
+    transport = httpx.ASGITransport(app=app, client=("10.1.1.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://internal:9000") as c:
+        answer = await c.options(
+            "/jsonapi",
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "shop.example.com"},
+        )
+        assert answer.status_code == 200, answer.text
+        resources = answer.json()["meta"]["resources"]
+        assert resources["customer"] == "https://shop.example.com/jsonapi/customer"
+        got = await c.get("/jsonapi/customer")
+        assert got.json()["data"]["id"] is None  # the default store answered

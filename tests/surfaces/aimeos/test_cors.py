@@ -61,7 +61,7 @@ async def test_other_origins_and_other_stores_domains_get_nothing(
 ) -> None:
     ctx, host = await shop(factory, client)
     await _origins(client, ctx, host, [SHOP])
-    other, other_host = await shop(factory, client)
+    _, other_host = await shop(factory, client)
     evil = await client.options(
         f"http://{host}/jsonapi/customer", headers=_preflight("https://evil.example")
     )
