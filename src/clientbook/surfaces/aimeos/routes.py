@@ -15,7 +15,7 @@ from clientbook.customer_accounts import closing, contact, cookies, credentials,
 from clientbook.customer_accounts import service as sign_ins
 from clientbook.customer_accounts.deps import ThrottleDep, client_ip
 from clientbook.customer_accounts.schemas import ContactChange
-from clientbook.customer_accounts.scope import CustomerScope
+from clientbook.customer_accounts.scope import CustomerScope, scope_of_new_session
 from clientbook.customer_accounts.signup_limit import SignupLimit
 from clientbook.customers.fields import same_number
 from clientbook.customers.schemas import CustomerCreate, CustomerUpdate
@@ -33,7 +33,6 @@ from clientbook.kit.errors import (
     ValidationFailed,
     field_errors,
 )
-from clientbook.models import CustomerSession
 from clientbook.properties import service as properties
 from clientbook.properties.schemas import PropertyCreate, PropertyUpdate
 from clientbook.surfaces.aimeos import attributes as attrs
@@ -538,10 +537,8 @@ async def sign_in(
     )
     holder = Response()
     csrf = await cookies.start(session, visitor.config, store, session_id, holder, path=COOKIE_PATH)
-    auth = await session.get_one(CustomerSession, (store.id, session_id))
-    signed_in = Visitor(
-        store, CustomerScope(store, auth.customer_id, session_id), csrf, visitor.config
-    )
+    own = await scope_of_new_session(session, store, session_id)
+    signed_in = Visitor(store, own, csrf, visitor.config)
     request.state.aimeos_visitor = signed_in
     response = _answer(signed_in, await customer_document(request, session, signed_in))
     for value in holder.headers.getlist("set-cookie"):
