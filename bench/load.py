@@ -69,7 +69,7 @@ def start_server(env: dict[str, str]) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a busy machine starts two workers slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{BASE}/readyz", timeout=1).status_code == 200:
