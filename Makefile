@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml
 # `make run PORT=8080` (or HOST=0.0.0.0): the demo banner prints the same address.
 HOST ?= $(or $(CLIENTBOOK_HOST),127.0.0.1)
 PORT ?= $(or $(CLIENTBOOK_PORT),8000)
+# Aimeos' /jsonapi answers for the demo store when a request names no other.
+DEFAULT_STORE ?= $(or $(CLIENTBOOK_DEFAULT_STORE),DEMO)
 run: $(STAMP)
 	CLIENTBOOK_HOST=$(HOST) CLIENTBOOK_PORT=$(PORT) $(BIN)/clientbook demo
-	CLIENTBOOK_HOST=$(HOST) CLIENTBOOK_PORT=$(PORT) $(BIN)/clientbook serve
+	CLIENTBOOK_HOST=$(HOST) CLIENTBOOK_PORT=$(PORT) CLIENTBOOK_DEFAULT_STORE=$(DEFAULT_STORE) \
+		$(BIN)/clientbook serve
 
 # The two legs run side by side (each prints its output when it ends): on two cores
 # that halves the wait. pytest-timeout stops a hung test, so a leg always ends.

@@ -41,6 +41,7 @@ from clientbook.models import (
     CustomerEvent,
     CustomerFile,
     CustomerGroup,
+    CustomerProperty,
     CustomerSession,
     EarningRule,
     GroupMember,
@@ -60,6 +61,8 @@ from clientbook.models import (
     ReferralRule,
     Reward,
     Store,
+    StoreDomain,
+    StoreOrigin,
     Tier,
     User,
     Wallet,
@@ -103,6 +106,7 @@ class World:
     spare_pos_id: uuid.UUID  # to delete
     webhook_id: uuid.UUID  # hears only of anonymisations, so the matrix's writes queue nothing
     delivery_id: uuid.UUID  # delivered, to replay
+    property_id: uuid.UUID  # the customer's property
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -507,6 +511,42 @@ ENDPOINTS = [
         lambda w: {"name": "Matrix", "preferences": {"intensity": "light"}},
         openapi="/customers/{customer_id}/profiles/{kind}",
     ),
+    Endpoint("properties.list", "GET", "/customers/{customer}/properties", Role.seller, 200),
+    Endpoint(
+        "properties.add",
+        "POST",
+        "/customers/{customer}/properties",
+        Role.seller,
+        201,
+        lambda w: {"type": "shoe-size", "value": "42"},
+    ),
+    Endpoint(
+        "properties.patch",
+        "PATCH",
+        "/customers/{customer}/properties/{property}",
+        Role.seller,
+        200,
+        lambda w: {"value": "New"},
+    ),
+    Endpoint(
+        "properties.delete",
+        "DELETE",
+        "/customers/{customer}/properties/{property}",
+        Role.seller,
+        204,
+    ),
+    Endpoint("sites.get", "GET", "/sites", Role.seller, 200),
+    Endpoint(
+        "sites.put",
+        "PUT",
+        "/sites",
+        Role.admin,
+        200,
+        lambda w: {
+            "domains": [f"m-{uuid.uuid4().hex[:10]}.example.com"],
+            "cors_origins": ["https://new.example.com"],
+        },
+    ),
     Endpoint("history.purchases", "GET", "/customers/{customer}/purchases", Role.seller, 200),
     Endpoint("history.entries", "GET", "/customers/{customer}/points-entries", Role.seller, 200),
     Endpoint("referral_rule.get", "GET", "/referral-rule", Role.seller, 200),
@@ -636,6 +676,7 @@ def _openapi_path(endpoint: Endpoint) -> str:
         pos="{pos_id}",
         webhook="{webhook_id}",
         delivery="{delivery_id}",
+        property="{property_id}",
     )
     return "/v1/stores/{store}" + path
 
@@ -829,6 +870,20 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
     )
     async with database.transaction() as session:
         session.add(delivery)
+    prop = _made(
+        await client.post(
+            f"{customer_url}/properties", json={"type": "size", "value": "Old"}, headers=owner
+        )
+    )
+    sites = await client.put(
+        f"{ctx.base}/sites",
+        json={
+            "domains": [f"old-{uuid.uuid4().hex[:10]}.example.com"],
+            "cors_origins": ["https://old.example.com"],
+        },
+        headers=owner,
+    )
+    assert sites.status_code == 200, sites.text
     return World(
         ctx=ctx,
         customer_id=customer.id,
@@ -856,6 +911,7 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         spare_pos_id=uuid.UUID(spare_pos["id"]),
         webhook_id=uuid.UUID(webhook["id"]),
         delivery_id=delivery.id,
+        property_id=uuid.UUID(prop["id"]),
     )
 
 
@@ -1053,6 +1109,26 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             .where(WebhookDelivery.store_id == store_id)
             .order_by(WebhookDelivery.id)
         )
+        properties = await session.execute(
+            select(
+                CustomerProperty.id,
+                CustomerProperty.customer_id,
+                CustomerProperty.type,
+                CustomerProperty.value,
+            )
+            .where(CustomerProperty.store_id == store_id)
+            .order_by(CustomerProperty.id)
+        )
+        domains = await session.execute(
+            select(StoreDomain.domain)
+            .where(StoreDomain.store_id == store_id)
+            .order_by(StoreDomain.domain)
+        )
+        origins = await session.execute(
+            select(StoreOrigin.origin)
+            .where(StoreOrigin.store_id == store_id)
+            .order_by(StoreOrigin.origin)
+        )
         new_users = await session.scalar(
             select(func.count()).select_from(User).where(User.email_key == new_email)
         )
@@ -1076,6 +1152,8 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             "api_keys": api_keys.all(),
             "webhooks": webhooks.all(),
             "webhook_deliveries": deliveries.all(),
+            "properties": properties.all(),
+            "sites": (domains.all(), origins.all()),
         }
 
 
@@ -1106,6 +1184,7 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         seller=world.ctx.seller.user.id,
         webhook=world.webhook_id,
         delivery=world.delivery_id,
+        property=world.property_id,
     )
 
 

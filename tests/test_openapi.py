@@ -14,6 +14,14 @@ from fastapi import FastAPI
 # from the document: this list makes that a deliberate change.
 OPERATION_IDS = [
     "addresses.add",
+    "aimeos.create_customer",
+    "aimeos.delete_customer",
+    "aimeos.describe_customer",
+    "aimeos.discover",
+    "aimeos.get_customer",
+    "aimeos.sign_in",
+    "aimeos.sign_out",
+    "aimeos.update_customer",
     "addresses.delete",
     "addresses.get",
     "addresses.list",
@@ -181,13 +189,19 @@ OPERATION_IDS = [
     "profiles.get",
     "profiles.list_kinds",
     "profiles.update",
+    "properties.add",
+    "properties.delete",
+    "properties.list",
+    "properties.update",
     "stores.add_member",
     "stores.create",
     "stores.get",
+    "stores.get_sites",
     "stores.invite",
     "stores.list_invitations",
     "stores.list_members",
     "stores.mine",
+    "stores.put_sites",
     "stores.remove_member",
     "stores.revoke_invitation",
     "stores.update",
@@ -229,6 +243,7 @@ SURFACE_ERRORS = {
     "/customers": ("application/json", "#/components/schemas/JethingsError"),
     "/api/": ("application/json", "#/components/schemas/OpenLoyaltyError"),
     "/api/customers": ("application/json", "#/components/schemas/MOODMNKYError"),
+    "/jsonapi": ("application/vnd.api+json", "#/components/schemas/AimeosError"),
 }
 
 
@@ -246,6 +261,8 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]
 
 
 def _surface(path: str) -> tuple[str, str]:
+    if path == "/jsonapi" or path.startswith("/jsonapi/"):
+        return SURFACE_ERRORS["/jsonapi"]
     if path.startswith("/v1/") or not path.startswith(("/customer", "/api/")):
         return SURFACE_ERRORS["/v1/"]
     if path == "/customer" or path.startswith("/customer/"):

@@ -267,6 +267,11 @@ SYSTEM_WIDE = {
     ("messages/operations.py", "_retry"),
     ("messages/outbox.py", "enqueue"),
     ("messages/outbox.py", "_require_template"),
+    # Which store a request's host name is for, and the browser origins allowed on it:
+    # read before any scope exists, by a domain its store claimed in public, as a store
+    # code in a path is (Aimeos' /jsonapi, and CORS on the customer surfaces).
+    ("stores/sites.py", "store_by_host"),
+    ("stores/sites.py", "origins_for_host"),
     # The webhook sender, likewise: it claims and records every store's deliveries.
     ("webhooks/sender.py", "claim"),
     ("webhooks/sender.py", "finish"),

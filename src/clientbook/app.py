@@ -14,10 +14,12 @@ from clientbook.api_keys.endpoints import router as api_keys_router
 from clientbook.audit.endpoints import router as events_router
 from clientbook.customer_accounts.endpoints import router as customer_accounts_router
 from clientbook.customer_accounts.self_service_endpoints import router as self_service_router
+from clientbook.customer_accounts.signup_limit import SignupLimit
 from clientbook.customers.endpoints import router as customers_router
 from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
 from clientbook.kit import docs, metrics, openapi, problem
+from clientbook.kit.cors import Cors
 from clientbook.kit.db import Database
 from clientbook.kit.headers import SecurityHeaders
 from clientbook.kit.media import RequireJSON
@@ -39,10 +41,15 @@ from clientbook.ops.endpoints import router as ops_router
 from clientbook.optics.endpoints import router as optics_router
 from clientbook.pricing.endpoints import router as pricing_router
 from clientbook.profiles.endpoints import router as profiles_router
+from clientbook.properties.endpoints import router as properties_router
 from clientbook.settings import Settings, get_settings
 from clientbook.stores.endpoints import router as stores_router
 from clientbook.stores.invitation_endpoints import my_router as my_invitations_router
 from clientbook.stores.invitation_endpoints import store_router as invitations_router
+from clientbook.stores.site_endpoints import router as sites_router
+from clientbook.stores.sites import origins_for_host
+from clientbook.surfaces.aimeos import errors as aimeos_errors
+from clientbook.surfaces.aimeos.routes import router as aimeos_router
 from clientbook.surfaces.jethings import errors as jethings_errors
 from clientbook.surfaces.jethings.routes import router as jethings_router
 from clientbook.surfaces.joptic import errors as joptic_errors
@@ -111,6 +118,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = db
     app.state.login_throttle = throttle
+    app.state.aimeos_signup_limit = SignupLimit(
+        throttle.counter, settings.aimeos_signup_limit, settings.aimeos_signup_window_seconds
+    )
     app.state.storage = storage_from_url(settings.storage_url)
     renderers = problem.Renderers()
     app.state.renderers = renderers
@@ -120,6 +130,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ops_router,
         auth_router,
         stores_router,
+        sites_router,
         invitations_router,
         api_keys_router,
         webhooks_router,
@@ -130,6 +141,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         customers_router,
         addresses_router,
         profiles_router,
+        properties_router,
         events_router,
         pricing_router,
         groups_router,
@@ -145,6 +157,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         optics_router,
         joptic_router,
         jethings_router,
+        aimeos_router,
         moodmnky_router,  # before the Open Loyalty routers: /api/customers is no store
         openloyalty_auth_router,  # before openloyalty_router: /api/admin is not a store
         openloyalty_accounts_router,
@@ -160,6 +173,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     renderers.register("/customers", jethings_errors.render)
     renderers.register("/api", openloyalty_errors.render)
     renderers.register(moodmnky_errors.PREFIX, moodmnky_errors.render)
+    renderers.register(aimeos_errors.PREFIX, aimeos_errors.render)
 
     app.add_middleware(RequireJSON, prefix="/v1", renderers=renderers, form_paths=FORM_PATHS)
     app.add_middleware(UntrustedInput, renderers=renderers)
@@ -171,8 +185,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.add_middleware(RequestContext)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        Cors,
+        prefixes=CORS_PREFIXES,
+        origins=frozenset(settings.cors_origins),
+        store_origins=lambda host: origins_for_host(db, host),
+        renderers=renderers,
+    )
     app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
     return app
 
 
 FORM_PATHS = frozenset({"/v1/auth/token", "/v1/auth/refresh"})
+# The surfaces browsers call from a shop's own pages (docs/operations.md, "CORS").
+CORS_PREFIXES = ("/jsonapi", "/api/customers")

@@ -99,6 +99,10 @@ def serve(
         proxy_headers=False,
         server_header=False,
         log_config=logging.uvicorn_log_config(settings.log_level),
+        # The supervisor kills a worker that does not answer its health check in time,
+        # also while it is still importing; on a busy machine that takes longer than
+        # uvicorn's 5 s, and the workers were killed and restarted forever.
+        timeout_worker_healthcheck=60,
     )
 
 

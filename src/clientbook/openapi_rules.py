@@ -8,6 +8,9 @@ from clientbook.customer_accounts.deps import get_customer_scope, get_throttle
 from clientbook.customer_accounts.endpoints import cookie_sign_in, customer_refresh
 from clientbook.deps import get_claims
 from clientbook.kit.openapi import Rules, Surface
+from clientbook.surfaces.aimeos.access import get_visitor
+from clientbook.surfaces.aimeos.routes import create_customer as aimeos_create_customer
+from clientbook.surfaces.aimeos.routes import sign_in as aimeos_sign_in
 from clientbook.surfaces.moodmnky.access import get_reading_shopper, get_shopper
 from clientbook.surfaces.openloyalty.access import get_caller
 from clientbook.surfaces.openloyalty.auth import admin_login, customer_login, refresh, seller_login
@@ -29,11 +32,14 @@ TAGS = {
     "price lists": "A store's price lists.",
     "groups": "Customer groups and their members.",
     "messages": "A store's own texts for the e-mails and SMS Clientbook sends.",
+    "properties": "A customer's typed key/value properties (with a language).",
     "loyalty": "Wallets, points, tiers, purchases, earning rules, rewards, referrals, POS.",
     "J-Optic": "J-Optic's customer API, as its clients call it (its own error body).",
     "Jethings": "Jethings' customer API, as its clients call it (its own error body).",
     "Open Loyalty": "Open Loyalty's customer API, as its clients call it (its own error body).",
     "MOOD MNKY": "MOOD MNKY's customer API: a customer's own record (its own error body).",
+    "Aimeos": "Aimeos' JSON:API customer resource: discovery, sign-up, the own record "
+    "(JSON:API error objects).",
 }
 
 GROUPS = {
@@ -42,6 +48,7 @@ GROUPS = {
     "Jethings": "jethings",
     "Open Loyalty": "openloyalty",
     "MOOD MNKY": "moodmnky",
+    "Aimeos": "aimeos",
 }
 
 
@@ -50,6 +57,27 @@ def _error(properties: dict[str, Any]) -> dict[str, Any]:
 
 
 SURFACES = [
+    Surface(
+        "/jsonapi",
+        "Aimeos",
+        _error(
+            {
+                "meta": {"type": "object", "example": {"total": 0, "prefix": None}},
+                "errors": {
+                    "type": "array",
+                    "items": _error(
+                        {
+                            "status": {"type": "string", "example": "400"},
+                            "title": {"type": "string", "example": "Bad Request"},
+                            "detail": {"type": "string", "example": "is required"},
+                        }
+                    ),
+                },
+            }
+        ),
+        media_type="application/vnd.api+json",
+        validation_status=400,
+    ),
     # Before Open Loyalty's "/api": the longer prefix is matched first.
     Surface(
         "/api/customers",
@@ -118,6 +146,7 @@ def _versioned(path: str, _method: str, answer: dict[str, Any]) -> bool:
     return path.startswith("/v1/") and schema.get("$ref", "").endswith("/CustomerOut")
 
 
+_PROPERTY = "/v1/stores/{store}/customers/{customer_id}/properties/{property_id}"
 # Where the rule's name reads badly.
 OPERATION_IDS = {
     "GET /v1/stores/{store}/customers/{customer_id}/groups": "groups.of_customer",
@@ -126,16 +155,28 @@ OPERATION_IDS = {
     "GET /v1/invitations": "invitations.mine",
     "POST /v1/auth/token": "auth.token",
     "POST /v1/auth/refresh": "auth.refresh",
+    "POST /v1/stores/{store}/customers/{customer_id}/properties": "properties.add",
+    f"PATCH {_PROPERTY}": "properties.update",
+    f"DELETE {_PROPERTY}": "properties.delete",
+    "GET /jsonapi/customer": "aimeos.get_customer",
+    "PATCH /jsonapi/customer": "aimeos.update_customer",
 }
 
 RULES = Rules(
     surfaces=SURFACES,
     credentials=frozenset(
-        {get_claims, get_customer_scope, get_caller, get_shopper, get_reading_shopper}
+        {get_claims, get_customer_scope, get_caller, get_shopper, get_reading_shopper, get_visitor}
     ),
-    throttled=frozenset({get_throttle, issue_token, admin_login, seller_login, customer_login}),
+    throttled=frozenset(
+        {get_throttle, issue_token, admin_login, seller_login, customer_login, aimeos_sign_in}
+    ),
     sign_in=frozenset({refresh_token, refresh, customer_refresh}),
-    refusals={cookie_sign_in: frozenset({403})},  # the pre-session CSRF token
+    # The CSRF tokens: the cookie sign-in's pre-session one, and Aimeos' ``_token``.
+    refusals={
+        cookie_sign_in: frozenset({403}),
+        get_visitor: frozenset({400, 403, 404}),  # a bad body or query; no store here
+        aimeos_create_customer: frozenset({429}),  # the sign-up limit
+    },
     versioned=_versioned,
     tags=TAGS,
     groups=GROUPS,

@@ -79,6 +79,16 @@ class Settings(BaseSettings):
     webhook_disable_after_seconds: float = Field(default=3 * 24 * 3600.0, ge=0)
     # Loopback, private and link-local receivers: refused unless allowed (docs/webhooks.md).
     webhook_allow_private: bool = False
+    # The store of an Aimeos ``/jsonapi`` request whose host name no store has claimed
+    # and that names no ``site`` (a store code; empty: such a request finds no store).
+    default_store: str = ""
+    # Browser origins answered with CORS (credentials allowed) for every store, on the
+    # customer surfaces (``/jsonapi``, ``/api/customers``); comma-separated.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Aimeos self sign-up (``POST /jsonapi/customer`` with nobody signed in): at most this
+    # many new accounts per client address and store in the window.
+    aimeos_signup_limit: int = Field(default=3, ge=1)
+    aimeos_signup_window_seconds: int = Field(default=4 * 3600, ge=1)
     # ``/metrics`` needs ``Authorization: Bearer <this>`` when set; open when empty.
     metrics_token: str = ""
 
@@ -89,6 +99,13 @@ class Settings(BaseSettings):
             return [
                 ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()
             ]
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip().lower().rstrip("/") for part in value.split(",") if part.strip()]
         return value
 
     @model_validator(mode="after")

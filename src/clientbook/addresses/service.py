@@ -170,3 +170,17 @@ async def default_addresses(
         if current is None or (address.is_default and not current.is_default):
             found[address.customer_id] = address
     return found
+
+
+async def marked_default(
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID
+) -> CustomerAddress | None:
+    """The address the customer marked default, if any (no fallback to another)."""
+    found = await session.scalars(
+        select(CustomerAddress).where(
+            CustomerAddress.store_id == scope.store_id,
+            CustomerAddress.customer_id == customer_id,
+            CustomerAddress.is_default.is_(True),
+        )
+    )
+    return found.first()

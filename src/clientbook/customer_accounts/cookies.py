@@ -80,34 +80,38 @@ async def start(
     store: PublicStore,
     session_id: uuid.UUID,
     response: Response,
+    *,
+    path: str | None = None,
 ) -> str:
-    """Make the signed-in session a cookie session; the CSRF token to echo."""
+    """Make the signed-in session a cookie session; the CSRF token to echo. ``path`` is
+    where the browser sends the cookie: the store's ``/v1`` paths unless a surface says."""
     value = new_token()
     auth = await session.get_one(CustomerSession, (store.id, session_id))
     auth.cookie_hmac = hmac_of(config.secret, "cookie", value)
     auth.expires_at = utcnow() + config.refresh_ttl
     await session.flush()
-    _set(response, config, SESSION_COOKIE, value, cookie_path(store), config.refresh_ttl)
-    response.delete_cookie(PRE_SESSION_COOKIE, path=cookie_path(store))
+    path = path or cookie_path(store)
+    _set(response, config, SESSION_COOKIE, value, path, config.refresh_ttl)
+    response.delete_cookie(PRE_SESSION_COOKIE, path=path)
     return csrf_token(config, session_id)
 
 
-def end(response: Response, config: AccountConfig, store: PublicStore) -> None:
+def end(
+    response: Response, config: AccountConfig, store: PublicStore, *, path: str | None = None
+) -> None:
     response.delete_cookie(
         SESSION_COOKIE,
-        path=cookie_path(store),
+        path=path or cookie_path(store),
         httponly=True,
         samesite="lax",
         secure=config.secure_cookies,
     )
 
 
-async def scope_from_cookie(
-    session: AsyncSession, config: AccountConfig, store: PublicStore, request: Request
-) -> CustomerScope:
-    """The customer a session cookie of this store names; unsafe methods need its CSRF
-    token (403 when missing or wrong)."""
-    value = request.cookies.get(SESSION_COOKIE, "")
+async def cookie_session(
+    session: AsyncSession, config: AccountConfig, store: PublicStore, value: str
+) -> CustomerScope | None:
+    """The live session a session cookie of this store names, or None."""
     row = (
         await session.execute(
             select(CustomerSession.id, CustomerSession.customer_id).where(
@@ -118,9 +122,24 @@ async def scope_from_cookie(
         )
     ).one_or_none()
     if row is None or not await session_is_live(session, store, row.id):
+        return None
+    return CustomerScope(store, row.customer_id, row.id)
+
+
+def same_token(given: str | None, expected: str) -> bool:
+    return _same(given, expected)
+
+
+async def scope_from_cookie(
+    session: AsyncSession, config: AccountConfig, store: PublicStore, request: Request
+) -> CustomerScope:
+    """The customer a session cookie of this store names; unsafe methods need its CSRF
+    token (403 when missing or wrong)."""
+    scope = await cookie_session(session, config, store, request.cookies.get(SESSION_COOKIE, ""))
+    if scope is None:
         raise Unauthorized("The session has ended; sign in again")
     if request.method not in SAFE_METHODS and not _same(
-        request.headers.get(CSRF_HEADER), csrf_token(config, row.id)
+        request.headers.get(CSRF_HEADER), csrf_token(config, scope.session_id)
     ):
         raise Forbidden("The CSRF token is missing or wrong")
-    return CustomerScope(store, row.customer_id, row.id)
+    return scope

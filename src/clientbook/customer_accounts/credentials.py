@@ -87,3 +87,15 @@ async def change_password(
     credential.password_hash = password_hash
     await session.flush()
     await revoke_other_sessions(session, scope)
+
+
+async def set_own_password(session: AsyncSession, scope: CustomerScope, password: str) -> None:
+    """A signed-in customer sets a new password without the current one (Aimeos' PATCH
+    of ``customer.password``); its other sessions end, the one it asks from stays."""
+    password_hash = check_password(password)
+    credential = await session.get_one(
+        CustomerCredential, (scope.store.id, scope.customer_id), with_for_update=True
+    )
+    credential.password_hash = password_hash
+    await session.flush()
+    await revoke_other_sessions(session, scope)

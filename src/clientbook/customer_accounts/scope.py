@@ -84,6 +84,14 @@ async def session_is_live(session: AsyncSession, store: PublicStore, session_id:
     return (await session.execute(live_session_query(store, session_id))).first() is not None
 
 
+async def scope_of_new_session(
+    session: AsyncSession, store: PublicStore, session_id: uuid.UUID
+) -> CustomerScope:
+    """The scope of a session this request just opened (a sign-in)."""
+    auth = await session.get_one(CustomerSession, (store.id, session_id))
+    return CustomerScope(store, auth.customer_id, session_id)
+
+
 async def resolve_customer_scope(
     session: AsyncSession, store: PublicStore, claims: CustomerClaims
 ) -> CustomerScope:

@@ -2,7 +2,7 @@
 
 Every field that names or reaches the person is cleared (names, e-mail, phone, birth
 date, company, card number, labels, consents, preferences, metadata), and with them its
-addresses, files (the blobs go once the transaction commits), prescriptions, sign-in
+addresses, properties, files (the blobs go once the transaction commits), prescriptions, sign-in
 (credential, sessions, codes, push tokens) and the addresses its past messages went to.
 Purchases, points and tier standing stay, so the store's figures do not change. The
 customer leaves lists as a deleted one does, and can never be restored.
@@ -27,6 +27,7 @@ from clientbook.models import (
     CustomerCode,
     CustomerCredential,
     CustomerFile,
+    CustomerProperty,
     CustomerPushToken,
     CustomerSession,
     OutboxMessage,
@@ -63,6 +64,14 @@ async def anonymize_customer(
 ) -> Customer:
     """Erase the customer's personal data (admin); again on an anonymised one is a no-op."""
     scope.require(Role.admin)
+    return await erase_personal_data(session, scope, storage, customer_id)
+
+
+async def erase_personal_data(
+    session: AsyncSession, scope: StoreScope, storage: Storage, customer_id: uuid.UUID
+) -> Customer:
+    """The erasure itself, for callers that checked who may ask: staff (above) and the
+    customer closing its own account (``customer_accounts.closing``)."""
     customer = await get_customer(session, scope, customer_id, deleted=True, for_update=True)
     if customer.anonymized_at is not None:
         return customer
@@ -103,6 +112,7 @@ async def _erase_related(
         CustomerCode,
         CustomerPushToken,
         CustomerCredential,
+        CustomerProperty,
     ):
         await session.execute(
             delete(table).where(table.store_id == store_id, table.customer_id == customer_id)

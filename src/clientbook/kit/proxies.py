@@ -1,11 +1,13 @@
 """The client's address and scheme, believing forwarded headers only from trusted proxies."""
 
+import re
 from collections.abc import Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 Network = IPv4Network | IPv6Network
+_HOST = re.compile(r"^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$")
 
 
 def _address(text: str) -> IPv4Address | IPv6Address | None:
@@ -16,8 +18,9 @@ def _address(text: str) -> IPv4Address | IPv6Address | None:
 
 
 class TrustedProxies:
-    """Rewrites ``scope["client"]`` and ``scope["scheme"]`` from ``X-Forwarded-For`` and
-    ``X-Forwarded-Proto`` when the connection comes from a proxy in ``trusted``.
+    """Rewrites ``scope["client"]``, ``scope["scheme"]`` and the ``Host`` header from
+    ``X-Forwarded-For``, ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` when the
+    connection comes from a proxy in ``trusted``.
 
     The client is the right-most address in ``X-Forwarded-For`` that is not itself a
     trusted proxy: everything left of it was written by the client and proves nothing.
@@ -52,3 +55,8 @@ class TrustedProxies:
         proto = headers.get(b"x-forwarded-proto", b"").decode("latin-1").strip().lower()
         if proto in ("http", "https"):
             scope["scheme"] = proto
+        host = headers.get(b"x-forwarded-host", b"").decode("latin-1").split(",")[0].strip()
+        if host and _HOST.fullmatch(host):
+            scope["headers"] = [
+                (name, value) for name, value in scope["headers"] if name != b"host"
+            ] + [(b"host", host.encode("latin-1"))]

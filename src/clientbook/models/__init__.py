@@ -29,10 +29,12 @@ from clientbook.models.loyalty import (
 from clientbook.models.messages import MessageTemplate, OutboxMessage
 from clientbook.models.points_of_sale import PointOfSale, PosSeller
 from clientbook.models.profiles import CustomerProfile
+from clientbook.models.properties import CustomerProperty
 from clientbook.models.records import CustomerFile, Prescription
 from clientbook.models.referrals import Referral, ReferralCode, ReferralRule
 from clientbook.models.rewards import Redemption, Reward
 from clientbook.models.stores import Invitation, Membership, Store
+from clientbook.models.web import StoreDomain, StoreOrigin
 from clientbook.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "CustomerFile",
     "CustomerGroup",
     "CustomerProfile",
+    "CustomerProperty",
     "CustomerPushToken",
     "CustomerRefreshToken",
     "CustomerSession",
@@ -78,6 +81,8 @@ __all__ = [
     "RefreshToken",
     "Reward",
     "Store",
+    "StoreDomain",
+    "StoreOrigin",
     "Tier",
     "User",
     "Wallet",

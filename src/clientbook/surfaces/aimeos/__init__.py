@@ -1,0 +1,1 @@
+"""Aimeos' JSON:API customer resource (``/jsonapi``, seed 003)."""
