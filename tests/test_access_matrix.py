@@ -42,6 +42,9 @@ from clientbook.models import (
     CustomerFile,
     CustomerGroup,
     CustomerSession,
+    DataExport,
+    DuplicatePair,
+    DuplicateScan,
     EarningRule,
     GroupMember,
     Invitation,
@@ -103,6 +106,7 @@ class World:
     spare_pos_id: uuid.UUID  # to delete
     webhook_id: uuid.UUID  # hears only of anonymisations, so the matrix's writes queue nothing
     delivery_id: uuid.UUID  # delivered, to replay
+    scan_id: uuid.UUID  # a finished duplicate scan
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -261,6 +265,25 @@ ENDPOINTS = [
                 "text/csv",
             )
         },
+    ),
+    Endpoint("duplicates.list", "GET", "/duplicates", Role.seller, 200),
+    Endpoint(
+        "duplicates.dismiss",
+        "POST",
+        "/duplicates/dismissals",
+        Role.seller,
+        200,
+        lambda w: {"customer_ids": [str(w.customer_id), str(w.ungrouped_customer_id)]},
+    ),
+    Endpoint("duplicates.start_scan", "POST", "/duplicates/scans", Role.admin, 202),
+    Endpoint("duplicates.get_scan", "GET", "/duplicates/scans/{scan}", Role.admin, 200),
+    Endpoint(
+        "customers.merge",
+        "POST",
+        "/customers/{customer}/merge",
+        Role.admin,
+        200,
+        lambda w: {"from": [str(w.ungrouped_customer_id)], "preview": False},
     ),
     Endpoint("addresses.list", "GET", "/customers/{customer}/addresses", Role.seller, 200),
     Endpoint(
@@ -636,6 +659,7 @@ def _openapi_path(endpoint: Endpoint) -> str:
         pos="{pos_id}",
         webhook="{webhook_id}",
         delivery="{delivery_id}",
+        scan="{scan_id}",
     )
     return "/v1/stores/{store}" + path
 
@@ -827,8 +851,10 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         next_attempt_at=utcnow(),
         created_at=utcnow(),
     )
+    scan = DuplicateScan(store_id=ctx.id, id=uuid.uuid4(), status="done", steps=3, done=3, pairs=0)
     async with database.transaction() as session:
         session.add(delivery)
+        session.add(scan)
     return World(
         ctx=ctx,
         customer_id=customer.id,
@@ -856,6 +882,7 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         spare_pos_id=uuid.UUID(spare_pos["id"]),
         webhook_id=uuid.UUID(webhook["id"]),
         delivery_id=delivery.id,
+        scan_id=scan.id,
     )
 
 
@@ -896,6 +923,7 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
                 Customer.status,
                 Customer.deleted_at,
                 Customer.default_price_list_id,
+                Customer.merged_into,
                 Customer.version,
             )
             .where(Customer.store_id == store_id)
@@ -1053,6 +1081,27 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             .where(WebhookDelivery.store_id == store_id)
             .order_by(WebhookDelivery.id)
         )
+        lifecycle = [
+            (await session.execute(statement.where(model.store_id == store_id))).all()
+            for model, statement in (
+                (
+                    DuplicatePair,
+                    select(
+                        DuplicatePair.customer_id, DuplicatePair.other_id, DuplicatePair.status
+                    ).order_by(DuplicatePair.customer_id, DuplicatePair.other_id),
+                ),
+                (
+                    DuplicateScan,
+                    select(DuplicateScan.id, DuplicateScan.status).order_by(DuplicateScan.id),
+                ),
+                (
+                    DataExport,
+                    select(DataExport.id, DataExport.customer_id, DataExport.status).order_by(
+                        DataExport.id
+                    ),
+                ),
+            )
+        ]
         new_users = await session.scalar(
             select(func.count()).select_from(User).where(User.email_key == new_email)
         )
@@ -1076,6 +1125,7 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             "api_keys": api_keys.all(),
             "webhooks": webhooks.all(),
             "webhook_deliveries": deliveries.all(),
+            "lifecycle": lifecycle,
         }
 
 
@@ -1106,6 +1156,7 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         seller=world.ctx.seller.user.id,
         webhook=world.webhook_id,
         delivery=world.delivery_id,
+        scan=world.scan_id,
     )
 
 

@@ -15,6 +15,7 @@ from clientbook.audit.endpoints import router as events_router
 from clientbook.customer_accounts.endpoints import router as customer_accounts_router
 from clientbook.customer_accounts.self_service_endpoints import router as self_service_router
 from clientbook.customers.endpoints import router as customers_router
+from clientbook.duplicates.endpoints import router as duplicates_router
 from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
 from clientbook.kit import docs, metrics, openapi, problem
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         customer_accounts_router,  # before customers_router: /customers/{id}/password
         self_service_router,
         customers_router,
+        duplicates_router,
         addresses_router,
         profiles_router,
         events_router,

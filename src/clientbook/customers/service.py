@@ -20,6 +20,7 @@ from clientbook.customers.fields import (
     given_fields,
 )
 from clientbook.customers.schemas import CustomerCreate, CustomerUpdate
+from clientbook.duplicates.found import note_written
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import (
     Conflict,
@@ -113,6 +114,7 @@ async def create_customer(
     async with unique_violations(UNIQUES):
         await session.flush()
     given = set(changes) | ({"is_active"} if data.is_active is not None else set())
+    await note_written(session, scope, customer, given)
     await audit.record(session, scope, customer.id, "created", given)
     await emit(session, scope, EventType.customer_created, customer.id, {"fields": sorted(given)})
     return customer
@@ -218,6 +220,7 @@ async def update_customer(
         await _require_unique_phone(session, scope, customer)
     async with unique_violations(UNIQUES):
         await session.flush()
+    await note_written(session, scope, customer, changed)
     await audit.record(session, scope, customer.id, "updated", changed)
     await _emit_update(session, scope, customer.id, changed)
     return customer
