@@ -107,6 +107,7 @@ class World:
     webhook_id: uuid.UUID  # hears only of anonymisations, so the matrix's writes queue nothing
     delivery_id: uuid.UUID  # delivered, to replay
     scan_id: uuid.UUID  # a finished duplicate scan
+    export_id: uuid.UUID  # the customer's data export, ready
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -285,6 +286,9 @@ ENDPOINTS = [
         200,
         lambda w: {"from": [str(w.ungrouped_customer_id)], "preview": False},
     ),
+    Endpoint("privacy.export", "POST", "/customers/{customer}/data-export", Role.admin, 202),
+    Endpoint("privacy.get_export", "GET", "/data-exports/{export}", Role.admin, 200),
+    Endpoint("privacy.erase", "POST", "/customers/{customer}/erase", Role.admin, 200),
     Endpoint("addresses.list", "GET", "/customers/{customer}/addresses", Role.seller, 200),
     Endpoint(
         "addresses.add",
@@ -660,6 +664,7 @@ def _openapi_path(endpoint: Endpoint) -> str:
         webhook="{webhook_id}",
         delivery="{delivery_id}",
         scan="{scan_id}",
+        export="{export_id}",
     )
     return "/v1/stores/{store}" + path
 
@@ -851,6 +856,8 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         next_attempt_at=utcnow(),
         created_at=utcnow(),
     )
+    export = await client.post(f"{customer_url}/data-export", headers=owner)
+    assert export.status_code == 202, export.text
     scan = DuplicateScan(store_id=ctx.id, id=uuid.uuid4(), status="done", steps=3, done=3, pairs=0)
     async with database.transaction() as session:
         session.add(delivery)
@@ -883,6 +890,7 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         webhook_id=uuid.UUID(webhook["id"]),
         delivery_id=delivery.id,
         scan_id=scan.id,
+        export_id=uuid.UUID(export.json()["id"]),
     )
 
 
@@ -1157,6 +1165,7 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         webhook=world.webhook_id,
         delivery=world.delivery_id,
         scan=world.scan_id,
+        export=world.export_id,
     )
 
 
