@@ -167,7 +167,10 @@ async def test_merge_moves_every_record_and_adds_up_the_points(
         trail = {
             (e.customer_id, e.action)
             for e in await session.scalars(
-                select(CustomerEvent).where(CustomerEvent.action.in_(("merged", "merged_into")))
+                select(CustomerEvent).where(
+                    CustomerEvent.store_id == ctx.id,
+                    CustomerEvent.action.in_(("merged", "merged_into")),
+                )
             )
         }
         assert trail == {(a.id, "merged"), (b.id, "merged_into")}
