@@ -221,10 +221,12 @@ async def candidates_of(
 ) -> list[Candidate]:
     """The customer's likely duplicates, best first, without pairs marked "not a
     duplicate"; ``similar=False`` looks up the exact keys only (cheap: on every write)."""
-    me = await person(session, scope, customer)
+    me = await person(session, scope, customer) if similar else Person.of(customer)
     rows = await _exact_rows(session, scope, me)
     if similar:
         rows.extend(await _similar_rows(session, scope, me))
+    if not rows:
+        return []
     unique = {row.id: row for row in rows}
     codes = await postal_codes(session, scope, list(unique)) if me.postal_codes else {}
     judged = [judge(me, Person.of(row, codes.get(row.id, ()))) for row in unique.values()]

@@ -3,9 +3,10 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from clientbook.customers.service import get_customer
 from clientbook.duplicates.candidates import Candidate, candidates_of, ordered
@@ -25,24 +26,36 @@ async def candidates_for(
 async def list_pairs(
     session: AsyncSession, scope: StoreScope, *, status: str, offset: int, limit: int
 ) -> tuple[list[DuplicatePair], int]:
-    """Pairs of live customers, best score first."""
-    live = select(Customer.id).where(
-        Customer.store_id == scope.store_id, Customer.deleted_at.is_(None)
-    )
-    where = [
-        DuplicatePair.store_id == scope.store_id,
-        DuplicatePair.status == status,
-        DuplicatePair.customer_id.in_(live),
-        DuplicatePair.other_id.in_(live),
-    ]
-    rows = await session.scalars(
+    """Pairs of live customers, best score first (each side a primary-key lookup)."""
+    first, second = aliased(Customer), aliased(Customer)
+    statement = (
         select(DuplicatePair)
-        .where(*where)
-        .order_by(DuplicatePair.score.desc(), DuplicatePair.customer_id, DuplicatePair.other_id)
+        .join(
+            first,
+            and_(
+                first.store_id == DuplicatePair.store_id,
+                first.id == DuplicatePair.customer_id,
+                first.deleted_at.is_(None),
+            ),
+        )
+        .join(
+            second,
+            and_(
+                second.store_id == DuplicatePair.store_id,
+                second.id == DuplicatePair.other_id,
+                second.deleted_at.is_(None),
+            ),
+        )
+        .where(DuplicatePair.store_id == scope.store_id, DuplicatePair.status == status)
+    )
+    rows = await session.scalars(
+        statement.order_by(
+            DuplicatePair.score.desc(), DuplicatePair.customer_id, DuplicatePair.other_id
+        )
         .offset(offset)
         .limit(limit)
     )
-    total = await session.scalar(select(func.count()).select_from(DuplicatePair).where(*where))
+    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
     return list(rows), int(total or 0)
 
 
