@@ -43,6 +43,9 @@ from clientbook.models import (
     CustomerGroup,
     CustomerProperty,
     CustomerSession,
+    DataExport,
+    DuplicatePair,
+    DuplicateScan,
     EarningRule,
     GroupMember,
     Invitation,
@@ -107,6 +110,8 @@ class World:
     webhook_id: uuid.UUID  # hears only of anonymisations, so the matrix's writes queue nothing
     delivery_id: uuid.UUID  # delivered, to replay
     property_id: uuid.UUID  # the customer's property
+    scan_id: uuid.UUID  # a finished duplicate scan
+    export_id: uuid.UUID  # the customer's data export, ready
 
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -266,6 +271,28 @@ ENDPOINTS = [
             )
         },
     ),
+    Endpoint("duplicates.list", "GET", "/duplicates", Role.seller, 200),
+    Endpoint(
+        "duplicates.dismiss",
+        "POST",
+        "/duplicates/dismissals",
+        Role.seller,
+        200,
+        lambda w: {"customer_ids": [str(w.customer_id), str(w.ungrouped_customer_id)]},
+    ),
+    Endpoint("duplicates.start_scan", "POST", "/duplicates/scans", Role.admin, 202),
+    Endpoint("duplicates.get_scan", "GET", "/duplicates/scans/{scan}", Role.admin, 200),
+    Endpoint(
+        "customers.merge",
+        "POST",
+        "/customers/{customer}/merge",
+        Role.admin,
+        200,
+        lambda w: {"from": [str(w.ungrouped_customer_id)], "preview": False},
+    ),
+    Endpoint("privacy.export", "POST", "/customers/{customer}/data-export", Role.admin, 202),
+    Endpoint("privacy.get_export", "GET", "/data-exports/{export}", Role.admin, 200),
+    Endpoint("privacy.erase", "POST", "/customers/{customer}/erase", Role.admin, 200),
     Endpoint("addresses.list", "GET", "/customers/{customer}/addresses", Role.seller, 200),
     Endpoint(
         "addresses.add",
@@ -677,6 +704,8 @@ def _openapi_path(endpoint: Endpoint) -> str:
         webhook="{webhook_id}",
         delivery="{delivery_id}",
         property="{property_id}",
+        scan="{scan_id}",
+        export="{export_id}",
     )
     return "/v1/stores/{store}" + path
 
@@ -868,8 +897,12 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         next_attempt_at=utcnow(),
         created_at=utcnow(),
     )
+    export = await client.post(f"{customer_url}/data-export", headers=owner)
+    assert export.status_code == 202, export.text
+    scan = DuplicateScan(store_id=ctx.id, id=uuid.uuid4(), status="done", steps=3, done=3, pairs=0)
     async with database.transaction() as session:
         session.add(delivery)
+        session.add(scan)
     prop = _made(
         await client.post(
             f"{customer_url}/properties", json={"type": "size", "value": "Old"}, headers=owner
@@ -912,6 +945,8 @@ async def _world(client: httpx.AsyncClient, factory: Factory, database: Database
         webhook_id=uuid.UUID(webhook["id"]),
         delivery_id=delivery.id,
         property_id=uuid.UUID(prop["id"]),
+        scan_id=scan.id,
+        export_id=uuid.UUID(export.json()["id"]),
     )
 
 
@@ -952,6 +987,7 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
                 Customer.status,
                 Customer.deleted_at,
                 Customer.default_price_list_id,
+                Customer.merged_into,
                 Customer.version,
             )
             .where(Customer.store_id == store_id)
@@ -1129,6 +1165,27 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             .where(StoreOrigin.store_id == store_id)
             .order_by(StoreOrigin.origin)
         )
+        lifecycle = [
+            (await session.execute(statement.where(model.store_id == store_id))).all()
+            for model, statement in (
+                (
+                    DuplicatePair,
+                    select(
+                        DuplicatePair.customer_id, DuplicatePair.other_id, DuplicatePair.status
+                    ).order_by(DuplicatePair.customer_id, DuplicatePair.other_id),
+                ),
+                (
+                    DuplicateScan,
+                    select(DuplicateScan.id, DuplicateScan.status).order_by(DuplicateScan.id),
+                ),
+                (
+                    DataExport,
+                    select(DataExport.id, DataExport.customer_id, DataExport.status).order_by(
+                        DataExport.id
+                    ),
+                ),
+            )
+        ]
         new_users = await session.scalar(
             select(func.count()).select_from(User).where(User.email_key == new_email)
         )
@@ -1154,6 +1211,7 @@ async def _snapshot(database: Database, store_id: uuid.UUID, new_email: str) -> 
             "webhook_deliveries": deliveries.all(),
             "properties": properties.all(),
             "sites": (domains.all(), origins.all()),
+            "lifecycle": lifecycle,
         }
 
 
@@ -1185,6 +1243,8 @@ def _url(endpoint: Endpoint, base: str, world: World) -> str:
         webhook=world.webhook_id,
         delivery=world.delivery_id,
         property=world.property_id,
+        scan=world.scan_id,
+        export=world.export_id,
     )
 
 

@@ -18,6 +18,7 @@ HAND_MADE_INDEXES = {
         "ix_customers_search_text_trgm",
         "ix_customers_lower_first_name_trgm",
         "ix_customers_lower_last_name_trgm",
+        "ix_customers_sort_name_trgm",
     },
     "customer_addresses": {
         "ix_customer_addresses_store_id_lower_city",

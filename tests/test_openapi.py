@@ -60,6 +60,11 @@ OPERATION_IDS = [
     "customers.list",
     "customers.restore",
     "customers.update",
+    "duplicates.dismiss",
+    "duplicates.get_scan",
+    "duplicates.list",
+    "duplicates.merge_customers",
+    "duplicates.start_scan",
     "files.delete",
     "files.download",
     "files.get",
@@ -186,6 +191,10 @@ OPERATION_IDS = [
     "price_lists.get",
     "price_lists.list",
     "price_lists.update",
+    "privacy.download_data_export",
+    "privacy.erase_customer",
+    "privacy.export_customer_data",
+    "privacy.get_data_export",
     "profiles.get",
     "profiles.list_kinds",
     "profiles.update",
@@ -236,6 +245,7 @@ PUBLIC = {
     "openloyalty.seller_login",
     "openloyalty.customer_login",
     "openloyalty.refresh",
+    "privacy.download_data_export",  # the signed link is the credential
 }
 SURFACE_ERRORS = {
     "/v1/": ("application/problem+json", "#/components/schemas/Problem"),

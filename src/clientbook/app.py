@@ -16,6 +16,7 @@ from clientbook.customer_accounts.endpoints import router as customer_accounts_r
 from clientbook.customer_accounts.self_service_endpoints import router as self_service_router
 from clientbook.customer_accounts.signup_limit import SignupLimit
 from clientbook.customers.endpoints import router as customers_router
+from clientbook.duplicates.endpoints import router as duplicates_router
 from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
 from clientbook.kit import docs, metrics, openapi, problem
@@ -40,6 +41,9 @@ from clientbook.openapi_rules import RULES
 from clientbook.ops.endpoints import router as ops_router
 from clientbook.optics.endpoints import router as optics_router
 from clientbook.pricing.endpoints import router as pricing_router
+from clientbook.privacy import jobs as lifecycle_jobs
+from clientbook.privacy.endpoints import public_router as data_export_download_router
+from clientbook.privacy.endpoints import router as privacy_router
 from clientbook.profiles.endpoints import router as profiles_router
 from clientbook.properties.endpoints import router as properties_router
 from clientbook.settings import Settings, get_settings
@@ -96,12 +100,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if settings.outbox_sender:
                 await stack.enter_async_context(running(sender))
                 await stack.enter_async_context(running(webhook_sender, "webhook-sender"))
-            ticker = None
+            tasks = []
             if settings.loyalty_tick_seconds:
-                ticker = asyncio.create_task(run_forever(db, settings.loyalty_tick_seconds))
+                tasks.append(asyncio.create_task(run_forever(db, settings.loyalty_tick_seconds)))
+            if settings.lifecycle_job_seconds:
+                lifecycle = lifecycle_jobs.run_forever(
+                    db,
+                    _app.state.storage,
+                    settings.data_export_keep_days,
+                    settings.lifecycle_job_seconds,
+                )
+                tasks.append(asyncio.create_task(lifecycle))
             yield
-            if ticker is not None:
-                ticker.cancel()
+            for task in tasks:
+                task.cancel()
         await throttle.close()
         if database is None:
             await db.dispose()
@@ -139,6 +151,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         customer_accounts_router,  # before customers_router: /customers/{id}/password
         self_service_router,
         customers_router,
+        duplicates_router,
+        privacy_router,
+        data_export_download_router,
         addresses_router,
         profiles_router,
         properties_router,

@@ -24,9 +24,12 @@ from clientbook.kit import metrics
 from clientbook.kit.db import Database
 from clientbook.kit.errors import ClientbookError, field_errors
 from clientbook.kit.migrate import upgrade
+from clientbook.kit.storage import storage_from_url
 from clientbook.loyalty.tick import TickResult, run_tick
 from clientbook.messages import operations as outbox_operations
 from clientbook.messages.wiring import sender_from
+from clientbook.privacy import commands as gdpr
+from clientbook.privacy.jobs import PassResult, run_pass
 from clientbook.settings import Environment, get_settings
 from clientbook.stores.scope import Role, operator_scope
 from clientbook.transfer import commands as transfer
@@ -381,6 +384,58 @@ def loyalty_tick() -> None:
 
     result = asyncio.run(main())
     typer.echo(f"{result.settled} lots settled, {result.reviewed} tiers reviewed")
+
+
+gdpr_app = typer.Typer(
+    help="A person's data: export, erase, and the lifecycle pass.", no_args_is_help=True
+)
+app.add_typer(gdpr_app, name="gdpr")
+StoreCode = Annotated[str, typer.Argument(help="Code of the store")]
+CustomerRef = Annotated[str, typer.Argument(help="The customer's id")]
+Actor = Annotated[str | None, typer.Option("--as", help="E-mail of the owner or admin acting")]
+
+
+@gdpr_app.command("export")
+def gdpr_export(
+    store: StoreCode,
+    customer_id: CustomerRef,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The ZIP file to write")],
+    actor: Actor = None,
+) -> None:
+    """Write everything about one customer to a ZIP file (JSON records and the files)."""
+    storage = storage_from_url(get_settings().storage_url)
+    size = _run(lambda s: gdpr.export_to_file(s, storage, store, customer_id, output, actor))
+    typer.echo(f"{size} bytes written to {output}", err=True)
+
+
+@gdpr_app.command("erase")
+def gdpr_erase(store: StoreCode, customer_id: CustomerRef, actor: Actor = None) -> None:
+    """Erase a customer's personal data for good (and the customers merged into it)."""
+    storage = storage_from_url(get_settings().storage_url)
+    erased = _run(lambda s: gdpr.erase(s, storage, store, customer_id, actor))
+    typer.echo(f"customer {erased} erased")
+
+
+@gdpr_app.command("run")
+def gdpr_run() -> None:
+    """Run the data lifecycle pass once: duplicate scans, pending exports, expired
+    archives, retention (``serve`` runs it every CLIENTBOOK_LIFECYCLE_JOB_SECONDS)."""
+    settings = get_settings()
+    storage = storage_from_url(settings.storage_url)
+
+    async def main() -> PassResult:
+        database = Database(settings.database_url)
+        try:
+            return await run_pass(database, storage, settings.data_export_keep_days)
+        finally:
+            await database.dispose()
+
+    result = asyncio.run(main())
+    typer.echo(
+        f"{result.scan_steps} scan steps, {result.exports_built} exports built, "
+        f"{result.exports_removed} expired exports removed, {result.purged_deleted} deleted "
+        f"and {result.purged_unconfirmed} unconfirmed customers purged"
+    )
 
 
 def _demo_password(data_dir: Path) -> str:

@@ -25,6 +25,8 @@ TAGS = {
     "customers": "The customer book: create, read, change, delete, restore, search.",
     "import and export": "Customers in bulk, as CSV or JSON Lines.",
     "customer accounts": "Customers signing in as themselves, and staff managing that.",
+    "duplicates": "Likely duplicate customers, scans of a whole store, and merges.",
+    "privacy": "A person's data: an export to download, erasure (docs/privacy.md).",
     "addresses": "A customer's addresses.",
     "profiles": "Typed customer profiles (scent, preferences), each checked by its schema.",
     "files": "Files attached to a customer, checked by their content.",

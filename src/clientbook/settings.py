@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     invitation_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     # How often each ``serve`` worker runs the loyalty tick (one at a time); 0: never.
     loyalty_tick_seconds: int = Field(default=60, ge=0)
+    # How often each ``serve`` worker runs the data lifecycle pass (duplicate scans,
+    # data exports built in the background, retention); 0: never.
+    lifecycle_job_seconds: int = Field(default=60, ge=0)
+    data_export_link_seconds: int = Field(default=15 * 60, ge=30)  # a signed link's life
+    data_export_keep_days: int = Field(default=7, ge=1)  # then the archive is removed
+    # A customer with more records than this gets its archive built in the background.
+    data_export_inline_records: int = Field(default=2_000, ge=0)
     # Where sign-in attempts are counted: empty means the database.
     redis_url: str = ""
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or CIDRs,

@@ -19,6 +19,8 @@ STORE_FIELDS = {
     "currency",
     "timezone",
     "country",
+    "retention_deleted_days",
+    "retention_unconfirmed_days",
     "created_at",
     "updated_at",
 }

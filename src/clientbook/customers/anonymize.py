@@ -2,15 +2,18 @@
 
 Every field that names or reaches the person is cleared (names, e-mail, phone, birth
 date, company, card number, labels, consents, preferences, metadata), and with them its
-addresses, properties, files (the blobs go once the transaction commits), prescriptions, sign-in
-(credential, sessions, codes, push tokens) and the addresses its past messages went to.
-Purchases, points and tier standing stay, so the store's figures do not change. The
-customer leaves lists as a deleted one does, and can never be restored.
+addresses, properties, files (the blobs go once the transaction commits), prescriptions,
+profiles, group memberships, referral code (made from the first name), duplicate pairs,
+data exports (with their archives), sign-in (credential, sessions, codes, push tokens)
+and the addresses its past messages went to. Customers merged into it are erased too:
+they are the same person. Purchases, points and tier standing stay, so the store's
+figures do not change. The customer leaves lists as a deleted one does, and can never be
+restored.
 """
 
 import uuid
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.audit import service as audit
@@ -27,13 +30,19 @@ from clientbook.models import (
     CustomerCode,
     CustomerCredential,
     CustomerFile,
+    CustomerProfile,
     CustomerProperty,
     CustomerPushToken,
     CustomerSession,
+    DuplicatePair,
+    GroupMember,
     OutboxMessage,
     Prescription,
+    ReferralCode,
 )
+from clientbook.privacy.exports import forget_customer_exports
 from clientbook.stores.scope import Role, StoreScope
+from clientbook.webhooks.events import EventType, emit
 
 PERSONAL = (
     "first_name",
@@ -73,6 +82,14 @@ async def erase_personal_data(
     """The erasure itself, for callers that checked who may ask: staff (above) and the
     customer closing its own account (``customer_accounts.closing``)."""
     customer = await get_customer(session, scope, customer_id, deleted=True, for_update=True)
+    for merged_id in await session.scalars(
+        select(Customer.id).where(
+            Customer.store_id == scope.store_id,
+            Customer.merged_into == customer_id,
+            Customer.anonymized_at.is_(None),
+        )
+    ):
+        await erase_personal_data(session, scope, storage, merged_id)
     if customer.anonymized_at is not None:
         return customer
     now = utcnow()
@@ -91,6 +108,7 @@ async def erase_personal_data(
     await _erase_related(session, scope, storage, customer_id)
     await revoke_customer_sessions(session, public_store_of(scope), customer_id)
     await audit.record(session, scope, customer_id, "anonymized", ["personal_data"])
+    await emit(session, scope, EventType.customer_anonymised, customer_id)
     return customer
 
 
@@ -109,6 +127,9 @@ async def _erase_related(
         CustomerFile,
         CustomerAddress,
         Prescription,
+        CustomerProfile,
+        GroupMember,
+        ReferralCode,
         CustomerCode,
         CustomerPushToken,
         CustomerCredential,
@@ -117,6 +138,13 @@ async def _erase_related(
         await session.execute(
             delete(table).where(table.store_id == store_id, table.customer_id == customer_id)
         )
+    await session.execute(
+        delete(DuplicatePair).where(
+            DuplicatePair.store_id == store_id,
+            or_(DuplicatePair.customer_id == customer_id, DuplicatePair.other_id == customer_id),
+        )
+    )
+    await forget_customer_exports(session, scope, storage, customer_id)
     await session.execute(
         update(CustomerSession)
         .where(CustomerSession.store_id == store_id, CustomerSession.customer_id == customer_id)

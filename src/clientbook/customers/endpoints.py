@@ -20,8 +20,9 @@ from clientbook.customers.schemas import (
 )
 from clientbook.customers.serialize import customer_document, etag
 from clientbook.deps import ClaimsDep, DatabaseDep, SessionDep, StoreRef, StoreScopeDep
+from clientbook.duplicates.merge import merged_into
 from clientbook.kit import idempotency
-from clientbook.kit.errors import PreconditionFailed, ValidationFailed
+from clientbook.kit.errors import NotFound, PreconditionFailed, ValidationFailed
 from clientbook.kit.pagination import MAX_LIMIT, PageInfo
 from clientbook.kit.responses import FastJSON, json_values
 from clientbook.loyalty import referrals
@@ -197,8 +198,19 @@ def _page(rows: Sequence[Any], info: PageInfo, order_by: queries.Sort) -> FastJS
 async def get_customer(
     customer_id: uuid.UUID, database: DatabaseDep, claims: ClaimsDep, store: StoreRef
 ) -> Response:
-    """One customer, with its version as the ETag."""
-    return _one(await reads.customer_in_scope(database, claims, store, customer_id))
+    """One customer, with its version as the ETag. A customer merged into another
+    answers 404 with ``merged_into``, the survivor's id."""
+    try:
+        return _one(await reads.customer_in_scope(database, claims, store, customer_id))
+    except NotFound:
+        async with database.reading() as session:
+            scope = await resolve_store_scope(session, claims, store)
+            survivor = await merged_into(session, scope, customer_id)
+        if survivor is None:
+            raise
+        raise NotFound(
+            f"Customer was merged into {survivor}", extra={"merged_into": str(survivor)}
+        ) from None
 
 
 @router.patch("/{customer_id}", response_model=CustomerOut)

@@ -167,9 +167,19 @@ def display_name(customer: CustomerData) -> str:
     return full or customer.display_name or customer.email or ""
 
 
+def card_key(number: str | None) -> str | None:
+    """A loyalty card number as duplicates are compared: letters and digits only,
+    upper-cased, leading zeros dropped; None when nothing is left."""
+    if not number:
+        return None
+    kept = "".join(c for c in number if c.isascii() and c.isalnum()).upper().lstrip("0")
+    return kept[:64] or None
+
+
 def derive(customer: Customer) -> None:
-    """Refresh the columns that exist for sorting and searching."""
+    """Refresh the columns that exist for sorting, searching and finding duplicates."""
     customer.sort_name = display_name(customer).lower()[:254]
+    customer.card_key = card_key(customer.loyalty_card_number)
     parts = [
         customer.first_name,
         customer.last_name,

@@ -20,6 +20,7 @@ from clientbook.customers.fields import (
     given_fields,
 )
 from clientbook.customers.schemas import CustomerCreate, CustomerUpdate
+from clientbook.duplicates.found import note_written
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import (
     Conflict,
@@ -113,6 +114,7 @@ async def create_customer(
     async with unique_violations(UNIQUES):
         await session.flush()
     given = set(changes) | ({"is_active"} if data.is_active is not None else set())
+    await note_written(session, scope, customer, given)
     await audit.record(session, scope, customer.id, "created", given)
     await emit(session, scope, EventType.customer_created, customer.id, {"fields": sorted(given)})
     return customer
@@ -149,16 +151,18 @@ async def get_customer(
     *,
     deleted: bool = False,
     for_update: bool = False,
+    for_share: bool = False,
 ) -> Customer:
     """A customer of this store; a soft-deleted one only when asked for.
 
     ``for_update`` locks the row until the transaction ends (PostgreSQL; SQLite writers run
     one at a time anyway), so concurrent changes queue and each sees the one before it:
     an ``If-Match`` check is then exact and a change without one is never refused.
+    ``for_share`` (``FOR KEY SHARE``) only keeps the customer from being merged or deleted
+    meanwhile: writes about the customer (points) hold it, and a merge waits for them.
     """
-    customer = await session.get(
-        Customer, (scope.store_id, customer_id), with_for_update=for_update or None
-    )
+    lock: Any = True if for_update else {"read": True, "key_share": True} if for_share else None
+    customer = await session.get(Customer, (scope.store_id, customer_id), with_for_update=lock)
     if customer is None or (customer.deleted_at is not None and not deleted):
         raise NotFound("Customer not found")
     return customer
@@ -218,6 +222,7 @@ async def update_customer(
         await _require_unique_phone(session, scope, customer)
     async with unique_violations(UNIQUES):
         await session.flush()
+    await note_written(session, scope, customer, changed)
     await audit.record(session, scope, customer.id, "updated", changed)
     await _emit_update(session, scope, customer.id, changed)
     return customer

@@ -35,12 +35,18 @@ class ClientbookError(Exception):
     title = "Bad Request"
 
     def __init__(
-        self, detail: str, *, errors: list[FieldError] | None = None, keep_changes: bool = False
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        keep_changes: bool = False,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
         self.keep_changes = keep_changes
+        self.extra = dict(extra or {})  # members the canonical problem body adds
 
 
 class BadRequest(ClientbookError):

@@ -40,6 +40,7 @@ def problem_response(request: Request, error: ClientbookError) -> Response:
     }
     if error.errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+    body.update({k: v for k, v in error.extra.items() if k not in body})
     headers = {}
     if isinstance(error, RetryLater):
         headers["Retry-After"] = str(error.retry_after)

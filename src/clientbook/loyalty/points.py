@@ -72,7 +72,7 @@ async def write_points(
     """One ledger entry for a live customer of this store."""
     _check(change)
     change = replace(change, amount=change.amount.quantize(CENT))
-    await get_customer(session, scope, customer_id)
+    await get_customer(session, scope, customer_id, for_share=True)  # not merged meanwhile
     wallet = await wallet_by_code(session, scope, change.wallet)
     write = ledger.Write(
         customer_id,

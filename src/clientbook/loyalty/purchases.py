@@ -53,7 +53,7 @@ class PurchaseData:
 async def record_purchase(session: AsyncSession, scope: StoreScope, data: PurchaseData) -> Purchase:
     if data.delivery_costs + data.excluded_amount > data.total:
         raise ValidationFailed.field("total", "must cover delivery_costs and excluded_amount")
-    await get_customer(session, scope, data.customer_id)
+    await get_customer(session, scope, data.customer_id, for_share=True)
     await points_of_sale.check_purchase_pos(session, scope, data.pos_id)
     purchase = Purchase(store_id=scope.store_id, **vars(data))
     for name in ("total", "delivery_costs", "excluded_amount"):

@@ -13,6 +13,7 @@ from clientbook.models.customer_accounts import (
 )
 from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
+from clientbook.models.lifecycle import DataExport, DuplicatePair, DuplicateScan
 from clientbook.models.loyalty import (
     EarningRule,
     Member,
@@ -54,6 +55,9 @@ __all__ = [
     "CustomerPushToken",
     "CustomerRefreshToken",
     "CustomerSession",
+    "DataExport",
+    "DuplicatePair",
+    "DuplicateScan",
     "EarningRule",
     "GroupMember",
     "IdempotencyRecord",

@@ -25,6 +25,8 @@ from clientbook.models.types import CreatedAt, JSONType, UpdatedAt
 NOT_DELETED = text("deleted_at IS NULL")
 HAS_EMAIL = text("deleted_at IS NULL AND email_key <> ''")
 HAS_CARD = text("deleted_at IS NULL AND loyalty_card_number IS NOT NULL")
+HAS_CARD_KEY = text("card_key IS NOT NULL")
+HAS_BIRTH_DATE = text("birth_date IS NOT NULL")
 IS_DEFAULT = text("is_default")
 
 
@@ -71,6 +73,22 @@ class Customer(Base):
         Index("ix_customers_store_id_sort_name_id", "store_id", "sort_name", "id"),
         Index("ix_customers_store_id_email_key_id", "store_id", "email_key", "id"),
         Index("ix_customers_store_id_phone_key", "store_id", "phone_key"),
+        # Duplicate candidates (customers.duplicates): the same card written differently,
+        # the same birth date.
+        Index(
+            "ix_customers_store_id_card_key",
+            "store_id",
+            "card_key",
+            postgresql_where=HAS_CARD_KEY,
+            sqlite_where=HAS_CARD_KEY,
+        ),
+        Index(
+            "ix_customers_store_id_birth_date",
+            "store_id",
+            "birth_date",
+            postgresql_where=HAS_BIRTH_DATE,
+            sqlite_where=HAS_BIRTH_DATE,
+        ),
     )
 
     store_id: Mapped[uuid.UUID] = mapped_column(
@@ -102,6 +120,9 @@ class Customer(Base):
     company_name: Mapped[str | None] = mapped_column(String(200))
     company_tax_id: Mapped[str | None] = mapped_column(String(64))
     loyalty_card_number: Mapped[str | None] = mapped_column(String(64))
+    # The card number as compared for duplicates: letters and digits only, upper-cased,
+    # leading zeros dropped ("0012-345 a" and "12345A" are one card).
+    card_key: Mapped[str | None] = mapped_column(String(64))
     labels: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
     consents: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     preferences: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
@@ -129,6 +150,9 @@ class Customer(Base):
     # Personal data erased for good (``customers.anonymize``); such a customer is never
     # restored.
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the customer was merged into another (``lifecycle.merge``): the row stays,
+    # soft-deleted, and a read of its id names the survivor.
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Uuid, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clientbook.kit.db import Base, UTCDateTime
@@ -19,6 +19,11 @@ class Store(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     # BCP 47; the language of its messages when the caller names none (else English).
     language: Mapped[str | None] = mapped_column(String(35))
+    # Retention (``lifecycle.retention``): soft-deleted customers are purged this many days
+    # after their deletion, self-registrations never confirmed this many days after they
+    # were made; None keeps them.
+    retention_deleted_days: Mapped[int | None] = mapped_column(Integer)
+    retention_unconfirmed_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 

@@ -46,11 +46,20 @@ class StoreCreate(RequestBody):
     country: CountryCode | None = None
 
 
+RetentionDays = Annotated[int, Field(ge=1, le=36_500)]
+
+
 class StoreUpdate(RequestBody):
     name: StoreName | None = None
     currency: CurrencyCode | None = None
     timezone: TimezoneName | None = None
     country: CountryCode | None = None
+    retention_deleted_days: RetentionDays | None = Field(
+        None, description="Purge (erase) soft-deleted customers this many days after; null: keep"
+    )
+    retention_unconfirmed_days: RetentionDays | None = Field(
+        None, description="Purge self-registrations never confirmed after this many days"
+    )
 
 
 class StoreOut(ResponseBody):
@@ -60,6 +69,8 @@ class StoreOut(ResponseBody):
     currency: str
     timezone: str
     country: str | None
+    retention_deleted_days: int | None = None
+    retention_unconfirmed_days: int | None = None
     created_at: datetime
     updated_at: datetime
 

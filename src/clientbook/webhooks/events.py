@@ -25,6 +25,7 @@ class EventType(StrEnum):
     customer_deleted = "customer.deleted"
     customer_restored = "customer.restored"
     customer_anonymised = "customer.anonymised"
+    customer_merged = "customer.merged"
     consent_changed = "customer.consent_changed"
     points_earned = "points.earned"
     points_spent = "points.spent"

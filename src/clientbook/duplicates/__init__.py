@@ -1,0 +1,1 @@
+"""Duplicate customers: candidates with a score and reasons, whole-store scans, merges."""

@@ -1,0 +1,23 @@
+"""Name similarity as PostgreSQL's pg_trgm counts it, so both databases score alike."""
+
+import re
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def trigrams(text: str) -> set[str]:
+    """Each word, lower-cased and padded with two spaces before and one after, cut in
+    three-character pieces (pg_trgm's ``show_trgm``)."""
+    found: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        padded = f"  {word} "
+        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return found
+
+
+def similarity(a: str, b: str) -> float:
+    """Shared trigrams over all trigrams of both (pg_trgm's ``similarity``)."""
+    left, right = trigrams(a), trigrams(b)
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)

@@ -1,0 +1,1 @@
+"""A person's data: export (access, portability), erasure, retention."""

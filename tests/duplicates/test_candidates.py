@@ -1,0 +1,179 @@
+"""Duplicate candidates: each reason, its score, "not a duplicate", scans, other stores."""
+
+import datetime
+import uuid
+
+import httpx
+
+from clientbook.duplicates.candidates import Person, judge
+from clientbook.duplicates.scan import run_scans
+from clientbook.duplicates.similarity import similarity
+from clientbook.kit.db import Database
+from tests.factories import Factory, StoreCtx
+
+
+async def _candidates(client: httpx.AsyncClient, ctx: StoreCtx, customer_id: object) -> dict:
+    response = await client.get(
+        f"{ctx.base}/duplicates",
+        params={"customer_id": str(customer_id)},
+        headers=ctx.seller.headers,
+    )
+    assert response.status_code == 200, response.text
+    return {c["customer_id"]: c for c in response.json()["data"]}
+
+
+def test_similarity_counts_trigrams_as_pg_trgm() -> None:
+    assert similarity("anna kowalska", "anna kowalska") == 1.0
+    assert similarity("word", "two words") == 0.36363636363636365  # pg_trgm's documented value
+    assert similarity("anna kowalska", "ana kowalska") > 0.5
+    assert similarity("anna kowalska", "piotr nowak") < 0.1
+
+
+async def test_each_reason_is_found_and_scored(client: httpx.AsyncClient, factory: Factory) -> None:
+    ctx = await factory.store(country="PL")
+    me = await factory.customer(
+        ctx,
+        first_name="Anna",
+        last_name="Kowalska",
+        email="anna@shop.example",
+        phone="+48 601 234 567",
+        birth_date="1990-04-01",
+        loyalty_card_number="0012-3456",
+    )
+    phone = await factory.customer(ctx, first_name="Jan", last_name="Nowak", phone="601234567")
+    birth = await factory.customer(
+        ctx, first_name="anna", last_name="KOWALSKA", birth_date="1990-04-01"
+    )
+    card = await factory.customer(ctx, first_name="Other", loyalty_card_number="123456")
+    domain = await factory.customer(
+        ctx, first_name="Ana", last_name="Kowalska", email="ana.k@shop.example"
+    )
+    stranger = await factory.customer(ctx, first_name="Piotr", last_name="Zielinski")
+    found = await _candidates(client, ctx, me.id)
+    assert found[str(phone.id)]["reasons"] == ["same_phone"]
+    assert found[str(phone.id)]["score"] == 0.5
+    assert "same_name_and_birth_date" in found[str(birth.id)]["reasons"]
+    assert found[str(card.id)]["reasons"] == ["same_loyalty_card"]
+    assert found[str(domain.id)]["reasons"] == ["similar_name_same_email_domain"]
+    assert str(stranger.id) not in found
+    scores = [c["score"] for c in found.values()]
+    assert scores == sorted(scores, reverse=True)
+
+
+async def test_similar_name_at_the_same_post_code(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    a = await factory.customer(
+        ctx, first_name="Katarzyna", last_name="Wisniewska", email="kw@one.example"
+    )
+    b = await factory.customer(
+        ctx, first_name="Katarzyna", last_name="Wisniewski", email="kw@two.example"
+    )
+    for customer, city in ((a, "Gdansk"), (b, "GDANSK")):
+        added = await client.post(
+            f"{ctx.base}/customers/{customer.id}/addresses",
+            json={"city": city, "postal_code": "80-001 " if customer is a else "80-001"},
+            headers=ctx.seller.headers,
+        )
+        assert added.status_code == 201, added.text
+    found = await _candidates(client, ctx, a.id)
+    assert found[str(b.id)]["reasons"] == ["similar_name_same_postal_code"]
+
+
+async def test_written_duplicates_are_stored_and_can_be_dismissed(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store(country="DE")
+    a = await factory.customer(ctx, phone="+49 30 1234567")
+    b = await factory.customer(ctx, phone="030 1234567")  # found as it is written
+    listed = await client.get(f"{ctx.base}/duplicates", headers=ctx.seller.headers)
+    assert listed.status_code == 200
+    pairs = listed.json()["data"]
+    assert [sorted(p["customer_ids"]) for p in pairs] == [sorted([str(a.id), str(b.id)])]
+    assert "same_phone" in pairs[0]["reasons"]
+    dismissed = await client.post(
+        f"{ctx.base}/duplicates/dismissals",
+        json={"customer_ids": [str(b.id), str(a.id)]},
+        headers=ctx.seller.headers,
+    )
+    assert dismissed.status_code == 200, dismissed.text
+    assert dismissed.json()["status"] == "dismissed"
+    assert (await client.get(f"{ctx.base}/duplicates", headers=ctx.seller.headers)).json()[
+        "data"
+    ] == []
+    assert await _candidates(client, ctx, a.id) == {}
+    kept = await client.get(
+        f"{ctx.base}/duplicates", params={"status": "dismissed"}, headers=ctx.seller.headers
+    )
+    assert len(kept.json()["data"]) == 1
+    same = await client.post(
+        f"{ctx.base}/duplicates/dismissals",
+        json={"customer_ids": [str(a.id), str(a.id)]},
+        headers=ctx.seller.headers,
+    )
+    assert same.status_code == 422
+    assert same.json()["errors"][0]["field"] == "customer_ids"
+
+
+async def test_another_stores_customers_are_never_candidates(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx, other = await factory.store(), await factory.store()
+    mine = await factory.customer(ctx, first_name="Eve", phone="+33 6 12 34 56 78")
+    theirs = await factory.customer(other, first_name="Eve", phone="+33 6 12 34 56 78")
+    assert await _candidates(client, ctx, mine.id) == {}
+    elsewhere = await client.get(
+        f"{ctx.base}/duplicates", params={"customer_id": str(theirs.id)}, headers=ctx.owner.headers
+    )
+    assert elsewhere.status_code == 404
+    dismiss = await client.post(
+        f"{ctx.base}/duplicates/dismissals",
+        json={"customer_ids": [str(mine.id), str(theirs.id)]},
+        headers=ctx.owner.headers,
+    )
+    assert dismiss.status_code == 404
+
+
+async def test_a_scan_finds_pairs_written_past_the_service(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    ctx = await factory.store()
+    a = await factory.customer(ctx, first_name="Ola", last_name="Lis", birth_date="1980-01-02")
+    b = await factory.customer(ctx, first_name="Ola", last_name="Lis")
+    c = await factory.customer(ctx, loyalty_card_number="A-77")
+    d = await factory.customer(ctx, loyalty_card_number="77")
+    # b's birth date arrives by a path that does not look for duplicates (a bulk load).
+    async with database.transaction() as session:
+        from sqlalchemy import delete, update
+
+        from clientbook.models import Customer, DuplicatePair
+
+        await session.execute(
+            update(Customer).where(Customer.id == b.id).values(birth_date=a.birth_date)
+        )
+        await session.execute(delete(DuplicatePair).where(DuplicatePair.store_id == ctx.id))
+    started = await client.post(f"{ctx.base}/duplicates/scans", headers=ctx.admin.headers)
+    assert started.status_code == 202, started.text
+    scan = started.json()
+    assert scan["status"] == "queued"
+    assert scan["progress"] == 0
+    again = await client.post(f"{ctx.base}/duplicates/scans", headers=ctx.admin.headers)
+    assert again.json()["id"] == scan["id"]
+    await run_scans(database)
+    polled = await client.get(scan["links"]["self"], headers=ctx.admin.headers)
+    assert polled.json()["status"] == "done"
+    assert polled.json()["progress"] == 1.0
+    listed = await client.get(f"{ctx.base}/duplicates", headers=ctx.seller.headers)
+    pairs = {frozenset(p["customer_ids"]): p["reasons"] for p in listed.json()["data"]}
+    assert "same_name_and_birth_date" in pairs[frozenset({str(a.id), str(b.id)})]
+    assert frozenset({str(c.id), str(d.id)}) not in pairs  # "A77" and "77" differ
+    seller = await client.post(f"{ctx.base}/duplicates/scans", headers=ctx.seller.headers)
+    assert seller.status_code == 403
+
+
+def test_judge_needs_both_names_for_the_birth_date_reason() -> None:
+    born = datetime.date(1990, 1, 1)
+    a = Person(uuid.uuid4(), "", "", "", born, None, None, None)
+    b = Person(uuid.uuid4(), "", "", "", born, None, None, None)
+    assert judge(a, b) is None
