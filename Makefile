@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CLIENTBOOK_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint typecheck test-sqlite test-postgres fuzz install migration clean
+.PHONY: run test lint typecheck test-sqlite test-postgres test-citus fuzz install migration clean
 
 install: $(STAMP)
 
@@ -42,6 +42,11 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	$(BIN)/python scripts/postgres_leg.py $(BIN)/pytest
+
+# Not part of `make test` (CI has no Citus): the suite on a Citus cluster whose database
+# CLIENTBOOK_TEST_CITUS_URL names, emptied, migrated and distributed first (docs/citus.md).
+test-citus: $(STAMP)
+	$(BIN)/python scripts/citus_leg.py $(BIN)/pytest
 
 # A long fuzzing run: many cases per operation, on SQLite then PostgreSQL
 # (`make test` runs the same tests with CLIENTBOOK_FUZZ_EXAMPLES=10).

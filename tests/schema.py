@@ -2,6 +2,7 @@
 
 On PostgreSQL each test run gets a database of its own (``<name>_test_<pid>``), created
 beside the one the URL names and dropped at the end, so parallel runs never collide.
+A Citus cluster cannot make databases that way: its leg prepares one and says it is ready.
 """
 
 import asyncio
@@ -14,7 +15,15 @@ from clientbook.kit.db import create_engine
 from clientbook.kit.migrate import upgrade
 
 
+def database_is_ready() -> bool:
+    """``CLIENTBOOK_TEST_DATABASE_READY=1``: the URL names a database already migrated
+    (and distributed, for the Citus leg: ``scripts/citus_leg.py``); use it as it is."""
+    return os.environ.get("CLIENTBOOK_TEST_DATABASE_READY", "") == "1"
+
+
 def create_test_database(url: str) -> str:
+    if database_is_ready():
+        return url
     if not url.startswith("postgres"):
         upgrade(url)
         return url

@@ -20,8 +20,9 @@ from clientbook import logging
 from clientbook.accounts import service as accounts
 from clientbook.api_keys import service as api_keys
 from clientbook.api_keys.schemas import ApiKeyCreate, KeyRole
+from clientbook.distribution import citus
 from clientbook.kit import metrics
-from clientbook.kit.db import Database
+from clientbook.kit.db import AUTOCOMMIT, Database, create_engine
 from clientbook.kit.errors import ClientbookError, field_errors
 from clientbook.kit.migrate import upgrade
 from clientbook.kit.storage import storage_from_url
@@ -117,6 +118,30 @@ def migrate() -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
     typer.echo("database is up to date")
+
+
+@app.command()
+def distribute() -> None:
+    """On a Citus cluster, after `migrate`: distribute the schema by store (idempotent)."""
+    url = get_settings().database_url
+
+    async def main() -> citus.Report:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level=AUTOCOMMIT)
+                return await citus.distribute(autocommit)
+        finally:
+            await engine.dispose()
+
+    try:
+        report = asyncio.run(main())
+    except citus.NotCitus as exc:
+        _fail(str(exc), exc)
+    except SQLAlchemyError as exc:
+        _fail(f"Citus refused a step; run the command again once it is fixed: {exc}", exc)
+    for line in report.lines():
+        typer.echo(line)
 
 
 @app.command("create-store")

@@ -12,7 +12,8 @@
   counts are dated by ``writes + purchase_writes`` (a trigger on the stats bumps the
   second), and, with "days since the last purchase", by the minute the clock was read at
   (``loyalty.filters.clock``).
-- An estimate (PostgreSQL's planner) only when the client asks for one.
+- An estimate (PostgreSQL's planner; on Citus, the planner of the store's shard) only
+  when the client asks for one.
 """
 
 from dataclasses import dataclass
@@ -125,7 +126,23 @@ async def _planned_rows(session: AsyncSession, statement: AnySelect) -> int:
     )
     values = tuple(compiled.params[name] for name in compiled.positiontup or ())
     plan = await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", values)
-    return int(plan.scalar_one()[0]["Plan"]["Plan Rows"])
+    return plan_rows(plan.scalar_one()[0]["Plan"])
+
+
+def plan_rows(plan: dict[str, Any]) -> int:
+    """The planner's row count; on Citus, the shards' planners', since the coordinator's
+    own node says 0. A plan of another shape counts as 0: the total is then counted."""
+    distributed = plan.get("Distributed Query")
+    if distributed is None:
+        return int(plan["Plan Rows"])
+    job = distributed.get("Job", {})
+    if job.get("Tasks Shown") != "All":
+        return 0
+    return sum(
+        int(remote[0][0]["Plan"]["Plan Rows"])
+        for task in job.get("Tasks", [])
+        if (remote := task.get("Remote Plan"))
+    )
 
 
 def _dialect(session: AsyncSession) -> str:

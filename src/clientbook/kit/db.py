@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from sqlalchemy import DateTime, MetaData, Select, TypeDecorator, event
+from sqlalchemy import DateTime, MetaData, Select, TypeDecorator, event, text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -182,10 +182,24 @@ class Database:
         self.read_sessionmaker = async_sessionmaker(
             self.engine.execution_options(isolation_level=AUTOCOMMIT), expire_on_commit=False
         )
+        self._citus: bool | None = None
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    async def is_citus(self) -> bool:
+        """Whether this is a Citus coordinator, asked once: work queues that claim rows
+        across stores cannot lock them there (``FOR UPDATE`` needs a single shard)."""
+        if self._citus is None:
+            self._citus = False
+            if self.dialect == "postgresql":
+                async with self.reading() as session:
+                    found = await session.scalar(
+                        text("SELECT count(*) FROM pg_extension WHERE extname = 'citus'")
+                    )
+                self._citus = bool(found)
+        return self._citus
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

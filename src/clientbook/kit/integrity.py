@@ -1,6 +1,7 @@
 """Turn constraint violations into 409/404 answers, so a race never becomes a 500, and
 insert rows that may already exist without a violation at all."""
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from clientbook.kit.errors import ClientbookError, Conflict, FieldError
 
+# PostgreSQL's message: duplicate key value violates unique constraint "<name>"
+_NAMED_CONSTRAINT = re.compile(r'violates unique constraint "([^"]+)"')
+
 
 @dataclass(frozen=True)
 class UniqueRule:
@@ -24,12 +28,31 @@ class UniqueRule:
     field: str
     message: str
 
-    def matches(self, error_text: str) -> bool:
-        # PostgreSQL names the index; so does SQLite when the index has expressions.
+    def matches(self, error_text: str, constraint: str | None = None) -> bool:
+        if constraint is not None:
+            # PostgreSQL names the index; on Citus, its shard's copy (``<index>_102010``).
+            return constraint == self.index or _is_shard_of(constraint, self.index)
+        # SQLite names the index when it has expressions, and the columns otherwise.
         if f'"{self.index}"' in error_text or f"index '{self.index}'" in error_text:
             return True
         sqlite_columns = ", ".join(f"{self.table}.{column}" for column in self.columns)
         return f"UNIQUE constraint failed: {sqlite_columns}" in error_text
+
+
+def violated_constraint(exc: IntegrityError) -> str | None:
+    """The constraint PostgreSQL names: from the error's diagnostics, or from its message
+    when Citus relays a worker's error (which keeps the message only). None on SQLite."""
+    for error in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        name = getattr(error, "constraint_name", None)
+        if name:
+            return str(name)
+    named = _NAMED_CONSTRAINT.search(str(exc.orig))
+    return named.group(1) if named else None
+
+
+def _is_shard_of(constraint: str, index: str) -> bool:
+    suffix = constraint.removeprefix(index)
+    return suffix != constraint and suffix[:1] == "_" and suffix[1:].isdigit()
 
 
 @asynccontextmanager
@@ -38,8 +61,9 @@ async def unique_violations(rules: Sequence[UniqueRule]) -> AsyncIterator[None]:
         yield
     except IntegrityError as exc:
         text = str(exc.orig)
+        constraint = violated_constraint(exc)
         for rule in rules:
-            if rule.matches(text):
+            if rule.matches(text, constraint):
                 raise Conflict(rule.message, errors=[FieldError(rule.field, rule.message)]) from exc
         raise
 

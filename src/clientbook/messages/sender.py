@@ -77,8 +77,9 @@ class Sender:
             .where(due)
             .order_by(OutboxMessage.next_attempt_at)
             .limit(self.policy.batch_size)
-            .with_for_update(skip_locked=True)
         )
+        if not await self.database.is_citus():
+            ids = ids.with_for_update(skip_locked=True)
         async with self.database.transaction() as session:
             keys = (await session.execute(ids)).all()
             if not keys:
@@ -88,6 +89,9 @@ class Sender:
                 .where(
                     OutboxMessage.id.in_([id_ for _, id_ in keys]),
                     OutboxMessage.store_id.in_({store for store, _ in keys}),
+                    # Still due once locked: on Citus the rows were read unlocked, and a
+                    # message another sender claimed meanwhile is not claimed twice.
+                    due,
                 )
                 .values(
                     status="sending",

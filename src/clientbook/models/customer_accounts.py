@@ -7,7 +7,7 @@ column, so a leaked table gives no usable token and a lookup is one index probe.
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKeyConstraint, Index, Integer, String, Uuid
+from sqlalchemy import ForeignKeyConstraint, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clientbook.kit.db import Base, UTCDateTime
@@ -45,6 +45,7 @@ class CustomerSession(Base):
             ondelete="CASCADE",
         ),
         Index("ix_customer_sessions_store_id_customer_id", "store_id", "customer_id"),
+        UniqueConstraint("store_id", "cookie_hmac"),
     )
 
     store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -53,7 +54,7 @@ class CustomerSession(Base):
     created_at: Mapped[CreatedAt]
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A browser's cookie session: the HMAC of its cookie, and when it ends.
-    cookie_hmac: Mapped[str | None] = mapped_column(String(64), unique=True)
+    cookie_hmac: Mapped[str | None] = mapped_column(String(64))
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -69,12 +70,13 @@ class CustomerRefreshToken(Base):
             name="fk_customer_refresh_tokens_session",  # the convention's is over 63 characters
         ),
         Index("ix_customer_refresh_tokens_store_id_session_id", "store_id", "session_id"),
+        UniqueConstraint("store_id", "token_hmac"),
     )
 
     store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     session_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    token_hmac: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hmac: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[CreatedAt]
@@ -91,13 +93,14 @@ class CustomerCode(Base):
     __table_args__ = (
         _customer_fk(),
         Index("ix_customer_codes_store_id_customer_id", "store_id", "customer_id", "purpose"),
+        UniqueConstraint("store_id", "code_hmac"),
     )
 
     store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     purpose: Mapped[str] = mapped_column(String(16))
-    code_hmac: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hmac: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(254))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

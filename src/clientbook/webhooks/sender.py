@@ -129,8 +129,9 @@ class WebhookSender:
             .where(due, WebhookEndpoint.active.is_(True), ~waits)
             .order_by(WebhookDelivery.next_attempt_at)
             .limit(self.policy.batch_size)
-            .with_for_update(skip_locked=True, of=WebhookDelivery)
         )
+        if not await self.database.is_citus():
+            keys = keys.with_for_update(skip_locked=True, of=WebhookDelivery)
         async with self.database.transaction() as session:
             found = (await session.execute(keys)).all()
             if not found:
@@ -141,6 +142,7 @@ class WebhookSender:
                     .where(
                         WebhookDelivery.id.in_([id_ for _, id_ in found]),
                         WebhookDelivery.store_id.in_({store for store, _ in found}),
+                        due,  # still due once locked (on Citus they were read unlocked)
                     )
                     .values(
                         status="sending",

@@ -1,0 +1,1 @@
+"""Running Clientbook on a distributed PostgreSQL (Citus)."""
