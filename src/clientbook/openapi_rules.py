@@ -8,6 +8,7 @@ from clientbook.customer_accounts.deps import get_customer_scope, get_throttle
 from clientbook.customer_accounts.endpoints import cookie_sign_in, customer_refresh
 from clientbook.deps import get_claims
 from clientbook.kit.openapi import Rules, Surface
+from clientbook.openapi_examples import EXAMPLES
 from clientbook.surfaces.moodmnky.access import get_reading_shopper, get_shopper
 from clientbook.surfaces.openloyalty.access import get_caller
 from clientbook.surfaces.openloyalty.auth import admin_login, customer_login, refresh, seller_login
@@ -140,4 +141,5 @@ RULES = Rules(
     tags=TAGS,
     groups=GROUPS,
     operation_ids=OPERATION_IDS,
+    examples=EXAMPLES,
 )
