@@ -3,14 +3,16 @@ OpenAPI examples, taken from its seed document (the JSON blocks and curl lines).
 
     python scripts/seed_examples.py /work/shared/seeds > src/clientbook/surfaces/seed_examples.json
 
-Run once per seed change; then read the diff: an id the API would refuse (``pl_abc123``
-where a UUID is needed) is replaced by a UUID by hand, as docs/decisions.md says.
+Run once per seed change, and read the diff. Jethings' example requests name price lists
+and customers by ids like ``pl_abc123``, which Clientbook refuses (its ids are UUIDs):
+in requests those become a UUID derived from them (docs/decisions.md).
 """
 
 import contextlib
 import json
 import re
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,17 @@ def _blocks(lines: list[str]) -> list[tuple[int, Any]]:
         else:
             i += 1
     return found
+
+
+def _uuids(value: Any) -> Any:
+    """``value`` with each Jethings-style id (``pl_abc123``, ``cst_123``) made a UUID."""
+    if isinstance(value, dict):
+        return {key: _uuids(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_uuids(item) for item in value]
+    if isinstance(value, str) and re.fullmatch(r"(pl|cst)_\w+", value):
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, value))
+    return value
 
 
 def _form(lines: list[str]) -> dict[str, str]:
@@ -101,7 +114,7 @@ def headed(text: str, heading: re.Pattern[str]) -> dict[str, Any]:
                 continue
             before = " ".join(lines[max(i - 3, start) : i])
             if "Request Body" in before and "request" not in example:
-                example["request"] = block
+                example["request"] = _uuids(block)
             elif "Response" in before and "answers" not in example:
                 status = re.search(r"Status Code: (\d+)", before)
                 example["answers"] = {status.group(1) if status else "200": block}
