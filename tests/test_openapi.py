@@ -1,12 +1,16 @@
 """The OpenAPI document is honest: each operation has a stable, readable operationId,
 says how to authenticate, names the errors it can answer in its surface's error body,
-and the headers of its answers; each tag is described. (tests/test_access_matrix.py
+and the headers of its answers, and an example of its request and answers that its schema
+accepts; each tag is described. (tests/test_access_matrix.py
 checks every status and header the matrix meets against this document.)"""
 
+import json
 import re
+from importlib.resources import files
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 from fastapi import FastAPI
 
@@ -247,6 +251,8 @@ PUBLIC = {
     "openloyalty.refresh",
     "privacy.download_data_export",  # the signed link is the credential
 }
+# Open Loyalty answers a level or POS assignment with an empty list.
+EMPTY_SEED_ANSWERS = [("200", [])]
 SURFACE_ERRORS = {
     "/v1/": ("application/problem+json", "#/components/schemas/Problem"),
     "/customer": ("application/json", "#/components/schemas/JOpticError"),
@@ -342,3 +348,69 @@ async def test_swagger_ui_comes_from_the_package_and_can_authorize(
     assert (await client.get("/docs/assets/swagger-ui-bundle.js")).status_code == 200
     served = (await client.get("/openapi.json")).json()
     assert "bearer" in served["components"]["securitySchemes"]
+
+
+def _bodies(operation: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """Each request body and successful answer's content: (which, media type, content)."""
+    found = [
+        ("request", media, content)
+        for media, content in operation.get("requestBody", {}).get("content", {}).items()
+    ]
+    for status, answer in operation["responses"].items():
+        if status.startswith("2"):
+            found += [(status, media, c) for media, c in answer.get("content", {}).items()]
+    return found
+
+
+def test_every_request_and_answer_has_an_example_its_schema_accepts(
+    document: dict[str, Any],
+) -> None:
+    components = document["components"]
+    for path, method, operation in _operations(document):
+        for which, media, content in _bodies(operation):
+            where = f"{method.upper()} {path} {which} {media}"
+            named = [e["value"] for e in content.get("examples", {}).values()]
+            assert "example" in content or named, where
+            schema = content.get("schema", {})
+            validator = jsonschema_rs.Draft202012Validator(
+                {**schema, "components": components}, validate_formats=True
+            )
+            for example in named or [content["example"]]:
+                # An empty example shows nothing, unless the seed's answer is empty.
+                if media.endswith("json") and example in (None, {}, []):
+                    assert (which, example) in EMPTY_SEED_ANSWERS, where
+                errors = [e.message for e in validator.iter_errors(example)]
+                assert not errors, (where, errors[:3], example)
+
+
+def test_the_surfaces_examples_are_their_seeds_own(document: dict[str, Any]) -> None:
+    """A seed's example request and answer are what the document shows for the operation."""
+    seeds = json.loads(files("clientbook.surfaces").joinpath("seed_examples.json").read_text())
+    assert len(seeds) >= 45  # J-Optic, Jethings, Open Loyalty, MOOD MNKY
+    shown = 0
+    for key, example in seeds.items():
+        method, path = key.split(" ", 1)
+        path = path.replace("{customerId}", "{customer_id}")
+        operation = document["paths"][path][method.lower()]
+        if "request" in example and "requestBody" in operation:
+            contents = operation["requestBody"]["content"].values()
+            assert example["request"] in [c["example"] for c in contents], key
+            shown += 1
+        for body in example.get("answers", {}).values():
+            answers = [
+                c["example"]
+                for status, answer in operation["responses"].items()
+                if status.startswith("2")
+                for c in answer.get("content", {}).values()
+            ]
+            assert body in answers, key
+            shown += 1
+    assert shown >= 40
+
+
+def test_customers_create_shows_a_customer_a_store_would_send(document: dict[str, Any]) -> None:
+    operation = document["paths"]["/v1/stores/{store}/customers"]["post"]
+    sent = operation["requestBody"]["content"]["application/json"]["example"]
+    answered = operation["responses"]["201"]["content"]["application/json"]["example"]
+    assert sent["email"] == answered["email"]
+    assert answered["version"] == 1

@@ -1,7 +1,7 @@
 """A newcomer's first ten minutes: ``clientbook demo`` then ``clientbook serve`` on the
-port from ``CLIENTBOOK_PORT``, in a fresh directory, and the banner's commands and every
-shell block of the README's "Using the API" run as pasted (bash and curl, as a newcomer
-has them; the only change is the port)."""
+port from ``CLIENTBOOK_PORT``, in a fresh directory, and the banner's commands, every
+shell block of the README's "Using the API" and of the first-task guides in docs/ run as
+pasted (bash and curl, as a newcomer has them; the only change is the port)."""
 
 import os
 import re
@@ -54,10 +54,18 @@ def _bash(script: str, home: Path, env: dict[str, str]) -> str:
     return done.stdout
 
 
+# The guides to a store's first tasks: their blocks run after the README's first one.
+GUIDES = ["docs/import-customers.md", "docs/clients.md"]
+
+
 def _readme_blocks() -> list[str]:
     text = (ROOT / "README.md").read_text()
     section = text.split("## Using the API", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```sh\n(.*?)```", section, re.S)
+
+
+def _guide_blocks(guide: str) -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", (ROOT / guide).read_text(), re.S)
 
 
 def test_the_demo_banner_and_the_readme_work_as_pasted(
@@ -103,6 +111,14 @@ def test_the_demo_banner_and_the_readme_work_as_pasted(
             answer = _bash(setup + block, home, env)
             assert answer.strip(), block
         assert '"secret":"whsec_' in answer  # the last block registers a webhook
+        guides = {guide: _guide_blocks(guide) for guide in GUIDES}
+        assert all(guides.values()), guides
+        for guide, guide_blocks in guides.items():
+            for block in guide_blocks:
+                answer = _bash(setup + block, home, env)
+                assert answer.strip(), (guide, block)
+        imported = _bash(setup + "cat import-report.csv", home, env)
+        assert imported.count(",skipped,") == 2, imported  # imported over the API before
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)

@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from clientbook import __version__, logging
+from clientbook.accounts import passwords
 from clientbook.accounts.endpoints import router as auth_router
 from clientbook.accounts.throttle import Limits, login_throttle
 from clientbook.addresses.endpoints import router as addresses_router
@@ -46,7 +47,7 @@ from clientbook.privacy.endpoints import public_router as data_export_download_r
 from clientbook.privacy.endpoints import router as privacy_router
 from clientbook.profiles.endpoints import router as profiles_router
 from clientbook.properties.endpoints import router as properties_router
-from clientbook.settings import Settings, get_settings
+from clientbook.settings import Environment, Settings, get_settings
 from clientbook.stores.endpoints import router as stores_router
 from clientbook.stores.invitation_endpoints import my_router as my_invitations_router
 from clientbook.stores.invitation_endpoints import store_router as invitations_router
@@ -81,6 +82,8 @@ Errors are RFC 9457 `application/problem+json`.
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.configure(settings.log_level, settings.log_json)
+    if settings.env is Environment.test:
+        passwords.use_test_cost()
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
     metrics.instrument_pool(db.engine, settings.db_pool_size)
     limits = Limits(

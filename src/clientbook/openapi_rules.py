@@ -8,6 +8,7 @@ from clientbook.customer_accounts.deps import get_customer_scope, get_throttle
 from clientbook.customer_accounts.endpoints import cookie_sign_in, customer_refresh
 from clientbook.deps import get_claims
 from clientbook.kit.openapi import Rules, Surface
+from clientbook.openapi_examples import EXAMPLES
 from clientbook.surfaces.aimeos.access import get_visitor
 from clientbook.surfaces.aimeos.routes import create_customer as aimeos_create_customer
 from clientbook.surfaces.aimeos.routes import sign_in as aimeos_sign_in
@@ -183,4 +184,5 @@ RULES = Rules(
     tags=TAGS,
     groups=GROUPS,
     operation_ids=OPERATION_IDS,
+    examples=EXAMPLES,
 )

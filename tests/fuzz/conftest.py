@@ -21,11 +21,15 @@ from hypothesis import strategies as st
 from clientbook.app import create_app
 from clientbook.kit.db import Database
 from clientbook.settings import Environment, Settings
+from clientbook.transfer.formats import MEDIA_TYPES
 from tests.factories import Factory
 from tests.fuzz import hostile
 from tests.server import LiveServer, serve
 
 EXAMPLES = int(os.environ.get("CLIENTBOOK_FUZZ_EXAMPLES", "10"))
+
+# The import's raw bodies (CSV, JSON Lines) go as the bytes generated for them.
+schemathesis.serializer.alias(list(MEDIA_TYPES), "application/octet-stream")
 
 
 @dataclass(frozen=True)

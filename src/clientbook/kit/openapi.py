@@ -12,6 +12,7 @@ every operation, what the route's signature says it can also answer:
   credentials, 403 and 404 in a store, 404 for an id in the path, 409 for a write, 412
   with ``If-Match``, 413/415/422 with a body, 422 with parameters, 429 where sign-in
   attempts are throttled, 503 when the database is away;
+* an example of its request body and of each answer (``kit/openapi_examples.py``);
 * its headers: ``X-Request-ID`` on every answer, ``Location`` on a 201, ``ETag`` where
   the answer is versioned, ``Retry-After`` on 429 and 503, ``WWW-Authenticate`` on 401.
 
@@ -29,6 +30,9 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
+
+from clientbook.kit import openapi_examples
+from clientbook.kit.openapi_examples import Example
 
 BEARER = "bearer"
 WRITES = frozenset({"post", "put", "patch", "delete"})
@@ -98,6 +102,7 @@ class Rules:
     tags: dict[str, str] = field(default_factory=dict)  # tag -> description
     operation_ids: dict[str, str] = field(default_factory=dict)  # "GET /path" -> id
     groups: dict[str, str] = field(default_factory=dict)  # tag -> operationId group
+    examples: dict[str, Example] = field(default_factory=dict)  # "GET /path" -> example
 
 
 def install(app: FastAPI, rules: Rules) -> None:
@@ -144,6 +149,7 @@ def complete(document: dict[str, Any], routes: Iterable[Any], rules: Rules) -> d
             route = by_key.get((path, method))
             if route is not None:
                 _complete_operation(path, method, operation, route, rules)
+    openapi_examples.add(document, rules.examples)
     used = {
         tag
         for ops in document.get("paths", {}).values()

@@ -26,8 +26,9 @@ Text = Annotated[str, BeforeValidator(_strip)]
 
 # Optional text: trimmed, blank becomes null. The length sits on the string inside the
 # ``| None``: on the union itself pydantic would check it against null too (a TypeError).
+# No ``min_length``: a blank string is accepted (as null), and the schema says so.
 def _optional(max_length: int) -> Any:
-    inner = Annotated[str, StringConstraints(min_length=1, max_length=max_length)]
+    inner = Annotated[str, StringConstraints(max_length=max_length)]
     return Annotated[inner | None, BeforeValidator(_none_if_blank)]
 
 

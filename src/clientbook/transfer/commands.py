@@ -12,6 +12,8 @@ from typing import IO
 from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from clientbook.customers.queries import CustomerFilter
+from clientbook.customers.totals import count_customers
 from clientbook.kit.contact import email_key
 from clientbook.kit.db import Database
 from clientbook.kit.errors import ClientbookError, NotFound
@@ -28,6 +30,7 @@ from clientbook.transfer.formats import (
     open_rows,
 )
 from clientbook.transfer.importer import Mode, Result, RowReport, Summary, import_rows
+from clientbook.transfer.progress import progress_bar
 
 REPORT_COLUMNS = ["row", "identifier", "result", "message"]
 
@@ -108,11 +111,11 @@ def import_file(
             with path.open("rb") as stream:
                 rows = open_rows(stream, fmt)
                 size = os.fstat(stream.fileno()).st_size
-                with _report(report_path) as report, _progress(size) as progress:
+                with _report(report_path) as report, progress_bar("import", size) as bar:
                     async for reports in import_rows(database, scope, rows, mode):
                         summary.add(reports)
                         report(reports)
-                        progress(stream.tell(), summary)
+                        bar.update(stream.tell(), summary.rows)
         finally:
             await database.dispose()
 
@@ -150,25 +153,6 @@ def _report(path: Path | None) -> Iterator[Callable[[list[RowReport]], None]]:
         yield to_file
 
 
-@contextmanager
-def _progress(total_bytes: int) -> Iterator[Callable[[int, Summary], None]]:
-    """A one-line counter on stderr when it is a terminal."""
-    shown = sys.stderr.isatty()
-
-    def show(done_bytes: int, summary: Summary) -> None:
-        if shown:
-            share = 100 * done_bytes / total_bytes if total_bytes else 100
-            sys.stderr.write(
-                f"\r{share:5.1f}%  {summary.rows} rows  {summary.errors} errors  "
-                f"{summary.rows_per_second:.0f} rows/s "
-            )
-            sys.stderr.flush()
-
-    yield show
-    if shown:
-        sys.stderr.write("\n")
-
-
 # --- export -------------------------------------------------------------------------------
 
 
@@ -184,13 +168,15 @@ def export_file(store_code: str, fmt: Format | None, output: Path | None, actor:
         try:
             async with database.transaction() as session:
                 scope = await admin_scope(session, store_code, actor)
-            with _output(partial) as out:
+                total = await count_customers(session, scope, CustomerFilter())
+            with _output(partial) as out, progress_bar("export", total.value) as bar:
                 count = 0
                 if fmt is Format.csv:
                     out.write(csv_header())
                 async for records in export_records(database, scope):
                     out.write(csv_lines(records) if fmt is Format.csv else jsonl_lines(records))
                     count += len(records)
+                    bar.update(count, count)
                 return count
         finally:
             await database.dispose()

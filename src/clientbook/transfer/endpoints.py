@@ -39,6 +39,15 @@ NDJSON = "application/x-ndjson"
 CONTENT_TYPES = {Format.csv: "text/csv; charset=utf-8", Format.jsonl: NDJSON}
 
 _FILE_SCHEMA = {"type": "string", "format": "binary"}
+_FILE_EXAMPLES = {
+    Format.csv: "first_name,last_name,email\nAda,Lovelace,ada@example.com\n",
+    Format.jsonl: '{"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}\n',
+}
+_REPORT_EXAMPLE = (
+    '{"row": 1, "identifier": "ada@example.com", "result": "created", "message": ""}\n'
+    '{"summary": {"rows": 1, "created": 1, "updated": 0, "skipped": 0, "errors": 0, '
+    '"seconds": 0.01, "rows_per_second": 100.0}}\n'
+)
 _IMPORT_BODY = {
     "requestBody": {
         "required": True,
@@ -50,22 +59,25 @@ _IMPORT_BODY = {
                     "required": ["file"],
                 },
             },
-            **{kind: {"schema": _FILE_SCHEMA} for kind in MEDIA_TYPES},
+            **{
+                kind: {"schema": _FILE_SCHEMA, "example": _FILE_EXAMPLES[fmt]}
+                for kind, fmt in MEDIA_TYPES.items()
+            },
         },
     }
 }
 _IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "One JSON line per row, then a line with the summary",
-        "content": {NDJSON: {"schema": {"type": "string"}}},
+        "content": {NDJSON: {"schema": {"type": "string"}, "example": _REPORT_EXAMPLE}},
     }
 }
 _EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The store's customers (not deleted), oldest first",
         "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            NDJSON: {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string"}, "example": _FILE_EXAMPLES[Format.csv]},
+            NDJSON: {"schema": {"type": "string"}, "example": _FILE_EXAMPLES[Format.jsonl]},
         },
     }
 }
