@@ -43,6 +43,7 @@ from clientbook.settings import Settings, get_settings
 from clientbook.stores.endpoints import router as stores_router
 from clientbook.stores.invitation_endpoints import my_router as my_invitations_router
 from clientbook.stores.invitation_endpoints import store_router as invitations_router
+from clientbook.surfaces.console import routes as console
 from clientbook.surfaces.jethings import errors as jethings_errors
 from clientbook.surfaces.jethings.routes import router as jethings_router
 from clientbook.surfaces.joptic import errors as joptic_errors
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     ):
         app.include_router(router)
     docs.install(app)
+    console.install(app, renderers)
     openapi.install(app, RULES)
     renderers.register("/customer", joptic_errors.render)
     renderers.register("/customers", jethings_errors.render)
