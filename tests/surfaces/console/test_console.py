@@ -352,3 +352,28 @@ async def test_admin_pages_create_and_revoke(client: httpx.AsyncClient, factory:
     deliveries = await client.get(f"{base}/webhooks/{endpoint_id}")
     assert deliveries.status_code == 200
     assert "No deliveries yet" in deliveries.text
+
+
+async def test_hostile_input_is_refused_with_a_page(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    customer = await factory.customer(ctx)
+    csrf = await sign_in(client, ctx.owner)
+    base = f"/console/{ctx.code}/customers"
+    for params in ({"q": "a\x00b"}, {"q": "x" * 5000}, {"page": "0"}, {"group": "nope"}):
+        answer = await client.get(base, params=params)
+        assert 400 <= answer.status_code < 500, params
+        assert "text/html" in answer.headers["content-type"]
+    nul = await client.post(
+        f"{base}/{customer.id}", data={"csrf_token": csrf, "first_name": "A\x00B"}
+    )
+    assert 400 <= nul.status_code < 500
+    deep = await client.post(
+        f"{base}/{customer.id}", data={"csrf_token": csrf, "metadata": "no equals sign"}
+    )
+    assert deep.status_code == 422
+    assert 'id="e-metadata" role="alert"' in deep.text
+    stored = await factory.get_customer(ctx, customer.id)
+    assert stored is not None
+    assert stored.first_name == "Test"
