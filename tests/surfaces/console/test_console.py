@@ -7,7 +7,9 @@ import uuid
 import httpx
 import pytest
 
-from tests.factories import Factory, StoreCtx
+from clientbook.models import Membership
+from clientbook.stores.scope import Role
+from tests.factories import PASSWORD, Factory, StoreCtx
 from tests.surfaces.console.helpers import csrf_of, sign_in
 
 
@@ -377,3 +379,28 @@ async def test_hostile_input_is_refused_with_a_page(
     stored = await factory.get_customer(ctx, customer.id)
     assert stored is not None
     assert stored.first_name == "Test"
+
+
+async def test_switching_stores_and_no_redirect_off_the_console(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    first, second = await factory.store(), await factory.store()
+    async with factory.database.transaction() as session:
+        session.add(Membership(store_id=second.id, user_id=first.seller.user.id, role=Role.admin))
+    page = await client.get("/console/sign-in?next=//evil.example/x")
+    answer = await client.post(
+        "/console/sign-in",
+        data={
+            "email": first.seller.email,
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+            "next": "//evil.example/x",
+        },
+    )
+    assert answer.headers["location"] == "/console"
+    stores = await client.get("/console")
+    assert f'href="/console/{first.code}/customers"' in stores.text
+    assert f'href="/console/{second.code}/customers"' in stores.text
+    # The role is the membership's in each store: admin pages only in the second.
+    assert (await client.get(f"/console/{first.code}/members")).status_code == 403
+    assert (await client.get(f"/console/{second.code}/members")).status_code == 200

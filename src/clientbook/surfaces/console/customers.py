@@ -2,6 +2,7 @@
 
 import uuid
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -53,8 +54,6 @@ class ListQuery(BaseModel):
         """This list's query string with some parameters changed (sort links, pages)."""
         values = {**self.model_dump(), **changes}
         pairs = [(k, str(v)) for k, v in values.items() if v not in (None, "")]
-        from urllib.parse import urlencode
-
         return "?" + urlencode(pairs)
 
 
