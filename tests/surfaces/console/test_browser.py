@@ -186,6 +186,11 @@ async def test_import_a_file_and_watch_it_finish(page: object, factory: Factory)
     assert "1 failed" in text, text
     await page.get_by_role("link", name="Download the rows that failed").wait_for()  # type: ignore[attr-defined]
     await _shot(page, "import")
+    await page.get_by_role("link", name="API keys").click()  # type: ignore[attr-defined]
+    await page.get_by_label("Name").fill("Till 1")  # type: ignore[attr-defined]
+    await page.get_by_role("button", name="Create key").click()  # type: ignore[attr-defined]
+    await page.locator("#new-key").wait_for()  # type: ignore[attr-defined]
+    await _shot(page, "api-keys")
 
 
 async def test_a_seller_sees_no_admin_actions_nor_another_stores_customer(
