@@ -404,3 +404,42 @@ async def test_switching_stores_and_no_redirect_off_the_console(
     # The role is the membership's in each store: admin pages only in the second.
     assert (await client.get(f"/console/{first.code}/members")).status_code == 403
     assert (await client.get(f"/console/{second.code}/members")).status_code == 200
+
+
+async def test_group_tier_and_label_filters(client: httpx.AsyncClient, factory: Factory) -> None:
+    ctx = await factory.store()
+    owner = ctx.owner.headers
+    grouped = await factory.customer(ctx, first_name="Gala", labels=[{"key": "vip"}])
+    golden = await factory.customer(ctx, first_name="Goldie")
+    await factory.customer(ctx, first_name="Plain")
+    group = await client.post(f"{ctx.base}/groups", json={"name": "Wholesale"}, headers=owner)
+    await client.post(
+        f"{ctx.base}/groups/{group.json()['id']}/customers",
+        json={"customer_ids": [str(grouped.id)]},
+        headers=owner,
+    )
+    tier = await client.post(
+        f"{ctx.base}/tiers",
+        json={"name": "Gold", "reward_percent": "5", "condition_value": "100"},
+        headers=owner,
+    )
+    assert tier.status_code == 201, tier.text
+    earned = await client.post(
+        f"{ctx.base}/customers/{golden.id}/points",
+        json={"wallet": "points", "type": "earn", "amount": "150"},
+        headers=owner,
+    )
+    assert earned.status_code == 201, earned.text
+    await sign_in(client, ctx.seller)
+    base = f"/console/{ctx.code}/customers"
+    listing = await client.get(base)
+    assert ">Wholesale</option>" in listing.text
+    assert ">Gold</option>" in listing.text
+    for params, shown in (
+        ({"group": group.json()["id"]}, "Gala"),
+        ({"tier": tier.json()["id"]}, "Goldie"),
+        ({"label": "vip"}, "Gala"),
+    ):
+        page = await client.get(base, params=params, headers={"X-Console-Fetch": "1"})
+        names = {name for name in ("Gala", "Goldie", "Plain") if f">{name} Customer<" in page.text}
+        assert names == {shown}, params
