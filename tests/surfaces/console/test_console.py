@@ -443,3 +443,19 @@ async def test_group_tier_and_label_filters(client: httpx.AsyncClient, factory: 
         page = await client.get(base, params=params, headers={"X-Console-Fetch": "1"})
         names = {name for name in ("Gala", "Goldie", "Plain") if f">{name} Customer<" in page.text}
         assert names == {shown}, params
+
+
+async def test_the_consoles_sign_in_shares_the_apis_throttle(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    staff = await factory.user()
+    page = await client.get("/console/sign-in")
+    token = csrf_of(page.text)
+    for _ in range(5):  # the API's limit per account (settings)
+        await client.post("/v1/auth/token", json={"email": staff.email, "password": "wrong"})
+    answer = await client.post(
+        "/console/sign-in", data={"email": staff.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert answer.status_code == 429
+    assert "Too many failed sign-ins" in answer.text
+    assert "clientbook_console=" not in answer.headers.get("set-cookie", "")

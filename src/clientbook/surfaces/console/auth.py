@@ -50,8 +50,8 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
     try:
         auth = await accounts.sign_in(session, throttle, email=email, password=password, ip=ip)
     except (Unauthorized, TooManyRequests) as exc:
-        # The failure is counted and kept (keep_changes); nothing else was written.
-        await session.commit()
+        # The throttle counted the attempt on its own connection; nothing here to keep.
+        await session.rollback()
         status = 429 if isinstance(exc, TooManyRequests) else 401
         return render(
             request,
