@@ -10,6 +10,8 @@ export CLIENTBOOK_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@# The console's browser tests drive Debian's Chromium (tests/surfaces/console).
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

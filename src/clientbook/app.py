@@ -55,6 +55,7 @@ from clientbook.stores.site_endpoints import router as sites_router
 from clientbook.stores.sites import origins_for_host
 from clientbook.surfaces.aimeos import errors as aimeos_errors
 from clientbook.surfaces.aimeos.routes import router as aimeos_router
+from clientbook.surfaces.console import routes as console
 from clientbook.surfaces.jethings import errors as jethings_errors
 from clientbook.surfaces.jethings.routes import router as jethings_router
 from clientbook.surfaces.joptic import errors as joptic_errors
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     ):
         app.include_router(router)
     docs.install(app)
+    console.install(app, renderers)
     openapi.install(app, RULES)
     renderers.register("/customer", joptic_errors.render)
     renderers.register("/customers", jethings_errors.render)

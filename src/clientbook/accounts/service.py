@@ -72,6 +72,15 @@ async def login(
     ip: str,
 ) -> TokenPair:
     """Tokens for a good e-mail and password; every attempt is counted first."""
+    auth_session = await sign_in(session, login_throttle, email=email, password=password, ip=ip)
+    return await _issue(session, settings, auth_session)
+
+
+async def sign_in(
+    session: AsyncSession, login_throttle: LoginThrottle, *, email: str, password: str, ip: str
+) -> AuthSession:
+    """A new session for a good e-mail and password (the API's tokens and the console's
+    cookie both stand on one); every attempt is counted first."""
     key = email_key(email)
     await login_throttle.attempt(email_key=key, ip=ip)
     user = await find_user(session, email)
@@ -82,7 +91,7 @@ async def login(
     auth_session = AuthSession(user_id=user.id)
     session.add(auth_session)
     await session.flush()
-    return await _issue(session, settings, auth_session)
+    return auth_session
 
 
 async def refresh(session: AsyncSession, settings: Settings, refresh_token: str) -> TokenPair:

@@ -34,7 +34,7 @@ from clientbook.kit.contact import email_key, parse_phone, phone_digits
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.pagination import decode_cursor, encode_cursor
 from clientbook.loyalty.filters import PURCHASE_SORTS, PurchaseFilter, clock, purchase_conditions
-from clientbook.models import Customer, CustomerAddress, PurchaseStats
+from clientbook.models import Customer, CustomerAddress, GroupMember, Member, PurchaseStats
 from clientbook.stores.scope import AnySelect, StoreScope
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
@@ -79,6 +79,8 @@ class CustomerFilter:
     # e-mail case-insensitively), "contains" a substring of it.
     fields: tuple["FieldMatch", ...] = ()
     labels: tuple[str, ...] = ()  # every one must match (``key`` or ``key:value``)
+    group_id: uuid.UUID | None = None  # a member of this customer group
+    tier_id: uuid.UUID | None = None  # in this loyalty tier
 
 
 MATCHABLE = {
@@ -191,6 +193,10 @@ def _conditions(
         conditions.append(_label(dialect, where.label))
     conditions.extend(_label(dialect, label) for label in where.labels)
     conditions.extend(_field_match(scope, dialect, match) for match in where.fields)
+    if where.group_id is not None:
+        conditions.append(_in_group(scope, where.group_id))
+    if where.tier_id is not None:
+        conditions.append(_in_tier(scope, where.tier_id))
     for column, bound, op in (
         (Customer.created_at, where.created_after, "ge"),
         (Customer.created_at, where.created_before, "lt"),
@@ -208,6 +214,30 @@ def _conditions(
 # Fields with a trigram index of their own on ``lower(field)`` (PostgreSQL; migration
 # b3e8d1f4a672): a match on one of them needs no narrowing by ``search_text``.
 OWN_TRIGRAM_INDEX = frozenset({"first_name", "last_name"})
+
+
+def _in_group(scope: StoreScope, group_id: uuid.UUID) -> ColumnElement[bool]:
+    return (
+        select(GroupMember.customer_id)
+        .where(
+            GroupMember.store_id == scope.store_id,
+            GroupMember.group_id == group_id,
+            GroupMember.customer_id == Customer.id,
+        )
+        .exists()
+    )
+
+
+def _in_tier(scope: StoreScope, tier_id: uuid.UUID) -> ColumnElement[bool]:
+    return (
+        select(Member.customer_id)
+        .where(
+            Member.store_id == scope.store_id,
+            Member.customer_id == Customer.id,
+            Member.tier_id == tier_id,
+        )
+        .exists()
+    )
 
 
 def _field_match(scope: StoreScope, dialect: str, match: FieldMatch) -> ColumnElement[bool]:

@@ -10,6 +10,13 @@ DOCS_POLICY = (
     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'self'"
 )
+# The staff console: scripts and styles from this server only, no inline script; images
+# (file previews, drag-and-drop thumbnails) from here; a PDF preview frames a console page.
+CONSOLE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
 HSTS = "max-age=31536000; includeSubDomains"
 
 _ALWAYS = (
@@ -23,19 +30,25 @@ class SecurityHeaders:
     """Adds nosniff, framing and referrer rules and a content security policy to every
     response, and HSTS when the request came over HTTPS (directly or via a trusted proxy)."""
 
-    def __init__(self, app: ASGIApp, *, docs_prefix: str = "/docs") -> None:
+    def __init__(
+        self, app: ASGIApp, *, docs_prefix: str = "/docs", console_prefix: str = "/console"
+    ) -> None:
         self.app = app
         self.docs_prefix = docs_prefix
+        self.console_prefix = console_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         added = list(_ALWAYS)
-        is_docs = scope["path"] == self.docs_prefix or scope["path"].startswith(
-            self.docs_prefix + "/"
-        )
-        policy = DOCS_POLICY if is_docs else API_POLICY
+        path = scope["path"]
+        if _under(path, self.docs_prefix):
+            policy = DOCS_POLICY
+        elif _under(path, self.console_prefix):
+            policy = CONSOLE_POLICY
+        else:
+            policy = API_POLICY
         added.append((b"content-security-policy", policy.encode()))
         if scope.get("scheme") == "https":
             added.append((b"strict-transport-security", HSTS.encode()))
@@ -49,3 +62,7 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
