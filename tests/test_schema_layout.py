@@ -13,7 +13,12 @@ from sqlalchemy import Column, ForeignKeyConstraint, Index, Table, UniqueConstra
 
 from clientbook.kit.db import Database
 from clientbook.models import Base
-from clientbook.models.layout import DISTRIBUTION_COLUMN, GLOBAL_TABLES, STORE_OWNED_TABLES
+from clientbook.models.layout import (
+    DISTRIBUTION_COLUMN,
+    GLOBAL_TABLES,
+    STORE_LOOKUP_TABLES,
+    STORE_OWNED_TABLES,
+)
 
 STORE_OWNED = [Base.metadata.tables[name] for name in STORE_OWNED_TABLES]
 
@@ -31,8 +36,14 @@ def test_every_table_is_global_or_store_owned() -> None:
 
 
 def test_global_tables_belong_to_no_store() -> None:
-    for name in GLOBAL_TABLES:
+    for name in set(GLOBAL_TABLES) - set(STORE_LOOKUP_TABLES):
         assert DISTRIBUTION_COLUMN not in Base.metadata.tables[name].c, name
+
+
+def test_store_lookup_tables_refer_only_to_stores() -> None:
+    for name in STORE_LOOKUP_TABLES:
+        referred = {fk.column.table.name for fk in Base.metadata.tables[name].foreign_keys}
+        assert referred <= {"stores"}, name
 
 
 @pytest.mark.parametrize("table", STORE_OWNED, ids=lambda table: table.name)

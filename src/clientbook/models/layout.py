@@ -17,12 +17,18 @@ DISTRIBUTION_COLUMN = "store_id"
 # The table every store-owned table is colocated with.
 ANCHOR = "customers"
 
+# Keyed by store yet global: read before any store is known (a request's host name picks
+# its store) and unique across stores (a domain belongs to one store), which a table
+# sharded by store could not enforce. Small, and copied to every node like the others.
+STORE_LOOKUP_TABLES = ("store_domains",)
+
 GLOBAL_TABLES = (
     "stores",
     "users",
     "auth_sessions",
     "refresh_tokens",
     "login_attempts",
+    *STORE_LOOKUP_TABLES,
 )
 
 STORE_OWNED_TABLES = (
@@ -37,9 +43,14 @@ STORE_OWNED_TABLES = (
     "customer_group_members",
     "customer_groups",
     "customer_profiles",
+    "customer_properties",
     "customer_push_tokens",
     "customer_refresh_tokens",
     "customer_sessions",
+    "data_exports",
+    "duplicate_pairs",
+    "duplicate_scans",
+    "store_origins",
     "idempotency_keys",
     "invitations",
     "loyalty_allocations",

@@ -1,7 +1,7 @@
 """Ready for Citus: store-leading unique keys on customer secrets; counts kept per row
 
 Revision ID: 5e2c9a71d4b3
-Revises: b3e8d1f4a672
+Revises: d4c7a2e9f013
 Create Date: 2026-12-03 06:30:00
 
 On a Citus cluster every store-owned table is distributed by ``store_id``, and a unique
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "5e2c9a71d4b3"
-down_revision: str | None = "b3e8d1f4a672"
+down_revision: str | None = "d4c7a2e9f013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

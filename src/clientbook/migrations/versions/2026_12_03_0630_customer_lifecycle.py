@@ -1,7 +1,7 @@
 """Customer data lifecycle: duplicates, merges, data exports, retention
 
 Revision ID: d4c7a2e9f013
-Revises: b3e8d1f4a672
+Revises: c4f7a2e9d153
 Create Date: 2026-12-03 06:30:00
 
 ``customers.merged_into`` names the survivor of a merge; ``customers.card_key`` is the
@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql
 from clientbook.kit.db import UTCDateTime
 
 revision: str = "d4c7a2e9f013"
-down_revision: str | None = "b3e8d1f4a672"
+down_revision: str | None = "c4f7a2e9d153"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
