@@ -7,10 +7,12 @@ database, SQLite or PostgreSQL. Each operation is called as the owner of one sto
 ``make fuzz``.
 """
 
+import copy
 import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +58,13 @@ async def fuzz_store(database: Database, settings: Settings) -> FuzzStore:
 
 
 def openapi_document() -> dict[str, Any]:
-    """The app's OpenAPI document, read at collection time (no database is touched)."""
+    """The app's OpenAPI document, read at collection time (no database is touched); a
+    copy for each caller, made once per run (both fuzz modules collect it)."""
+    return copy.deepcopy(_document())
+
+
+@cache
+def _document() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings(
             env=Environment.test,
