@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Row, and_, exists, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, and_, exists, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.duplicates.similarity import similarity
@@ -29,7 +29,7 @@ WEIGHTS = {
 }
 SIMILAR = 0.5  # names at least this similar (0..1) count as similar
 PER_KEY = 50  # candidates read per lookup: a key shared by more is no evidence of one person
-SIMILAR_ROWS = 200  # the nearest names read for one customer (PostgreSQL); SQLite: the first
+SIMILAR_ROWS = 200  # similar names read for one customer before the post code/domain check
 
 COLUMNS = (
     Customer.id,
@@ -167,9 +167,8 @@ async def _exact_rows(session: AsyncSession, scope: StoreScope, me: Person) -> l
 
 async def _similar_rows(session: AsyncSession, scope: StoreScope, me: Person) -> list[Row[Any]]:
     """Customers at one of the post codes or the e-mail domain whose name may be similar:
-    on PostgreSQL the nearest names the trigram index finds (pg_trgm's ``%`` and
-    ``<->``), checked again by ``judge``; on SQLite the first of them, checked by
-    ``judge`` alone."""
+    on PostgreSQL those the trigram index finds (pg_trgm's ``%``), checked again by
+    ``judge``; on SQLite the first of them, checked by ``judge`` alone."""
     if not me.sort_name or not (me.postal_codes or me.domain):
         return []
     places: list[ColumnElement[bool]] = []
@@ -186,11 +185,7 @@ async def _similar_rows(session: AsyncSession, scope: StoreScope, me: Person) ->
         )
     statement = select(*COLUMNS).where(*_live(scope, me.id), or_(*places))
     if session.get_bind().dialect.name == "postgresql":
-        # The GiST trigram index finds names like this one nearest first and stops at the
-        # limit: a common name (thousands alike) costs no more than a rare one.
-        statement = statement.where(Customer.sort_name.op("%")(me.sort_name)).order_by(
-            Customer.sort_name.op("<->", return_type=Float)(me.sort_name)
-        )
+        statement = statement.where(Customer.sort_name.op("%")(me.sort_name))
     return list(await session.execute(statement.limit(SIMILAR_ROWS)))
 
 
