@@ -34,7 +34,8 @@ from clientbook.duplicates.merge import merge_customers
 from clientbook.duplicates.scan import STEPS, pairs_by_key
 from clientbook.kit.db import Database, utcnow
 from clientbook.loyalty.points import PointsChange, write_points
-from clientbook.models import Customer, CustomerAddress, CustomerEvent, Store
+from clientbook.loyalty.wallets import ensure_default_wallet
+from clientbook.models import Customer, CustomerAddress, CustomerEvent, Store, Wallet
 from clientbook.settings import get_settings
 from clientbook.stores.scope import StoreScope, job_scope
 
@@ -155,6 +156,11 @@ async def _customer_with_history(
 
 
 async def bench_merge(database: Database, scope: StoreScope, events: int) -> list[str]:
+    async with database.transaction() as session:
+        had_wallet = await session.scalar(
+            select(Wallet.id).where(Wallet.store_id == scope.store_id, Wallet.code == "points")
+        )
+        await ensure_default_wallet(session, scope.store_id)
     a = await _customer_with_history(database, scope, events, 1)
     b = await _customer_with_history(database, scope, events, 2)
     try:
@@ -172,6 +178,8 @@ async def bench_merge(database: Database, scope: StoreScope, events: int) -> lis
             await session.execute(
                 delete(Customer).where(Customer.store_id == scope.store_id, Customer.id.in_([a, b]))
             )
+            if had_wallet is None:  # leave the store as it was found
+                await session.execute(delete(Wallet).where(Wallet.store_id == scope.store_id))
 
 
 async def main(samples: int, events: int) -> None:
@@ -183,9 +191,14 @@ async def main(samples: int, events: int) -> None:
                 text("SELECT count(*) FROM customers WHERE store_id = :s"), {"s": scope.store_id}
             )
         lines = [f"## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, store BENCH: {count} customers", ""]
-        lines += await bench_candidates(database, scope, samples)
-        lines += await bench_scan(database, scope)
-        lines += await bench_merge(database, scope, events)
+        for part in (
+            bench_candidates(database, scope, samples),
+            bench_scan(database, scope),
+            bench_merge(database, scope, events),
+        ):
+            done = await part
+            print("\n".join(done), flush=True)
+            lines += done
     finally:
         await database.dispose()
     report = "\n".join(lines) + "\n"

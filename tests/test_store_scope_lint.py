@@ -276,6 +276,15 @@ SYSTEM_WIDE = {
     ("webhooks/sender.py", "claim"),
     ("webhooks/sender.py", "finish"),
     ("webhooks/sender.py", "_endpoint_health"),
+    # The data lifecycle pass, likewise: it claims every store's queued duplicate scans
+    # and pending data exports, and removes every store's expired archives; each row is
+    # then handled in its own store's job scope.
+    ("duplicates/scan.py", "_claim"),
+    ("privacy/exports.py", "build_pending"),
+    ("privacy/exports.py", "remove_expired"),
+    # A data export's download link carries no credentials: its HMAC over store, export
+    # and expiry is the credential, checked before the row (of the store it names) is read.
+    ("privacy/exports.py", "signed_export"),
 }
 
 

@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from clientbook.customers.schemas import CustomerUpdate
+from clientbook.customers.service import update_customer
 from clientbook.duplicates.merge import merge_customers
 from clientbook.kit.db import Database
 from clientbook.kit.errors import ClientbookError, Conflict, NotFound
@@ -134,3 +136,23 @@ async def test_points_written_during_a_merge_land_on_a_live_customer(
     assert b.id not in balances
     assert balances.get(a.id, 0) == earned
     await assert_reconciled(database, ctx.id)
+
+
+async def test_a_change_during_a_merge_waits_and_then_finds_the_customer_gone(
+    factory: Factory, database: Database
+) -> None:
+    ctx = await factory.store()
+    for _ in range(3):
+        a, b = await factory.customer(ctx), await factory.customer(ctx)
+
+        async def rename(session: AsyncSession, scope: Any, who: uuid.UUID = b.id) -> None:
+            await update_customer(session, scope, who, CustomerUpdate(first_name="Renamed"))
+
+        outcomes = await asyncio.gather(
+            _attempt(database, ctx, _merge(a.id, b.id)), _attempt(database, ctx, rename)
+        )
+        assert outcomes[0] == "ok"
+        assert outcomes[1] in ("ok", NotFound.__name__)
+        row = await factory.get_customer(ctx, b.id)
+        assert row is not None
+        assert row.merged_into == a.id

@@ -29,7 +29,7 @@ WEIGHTS = {
 }
 SIMILAR = 0.5  # names at least this similar (0..1) count as similar
 PER_KEY = 50  # candidates read per lookup: a key shared by more is no evidence of one person
-SIMILAR_ROWS = 500  # similar names read for one customer before the post code/domain check
+SIMILAR_ROWS = 200  # similar names read for one customer before the post code/domain check
 
 COLUMNS = (
     Customer.id,
@@ -183,11 +183,10 @@ async def _similar_rows(session: AsyncSession, scope: StoreScope, me: Person) ->
                 _postal_key(CustomerAddress.postal_code).in_(sorted(me.postal_codes)),
             )
         )
-    conditions = [*_live(scope, me.id), or_(*places)]
+    statement = select(*COLUMNS).where(*_live(scope, me.id), or_(*places))
     if session.get_bind().dialect.name == "postgresql":
-        conditions.append(Customer.sort_name.op("%")(me.sort_name))
-    statement = select(*COLUMNS).where(*conditions).limit(SIMILAR_ROWS)
-    return list(await session.execute(statement))
+        statement = statement.where(Customer.sort_name.op("%")(me.sort_name))
+    return list(await session.execute(statement.limit(SIMILAR_ROWS)))
 
 
 async def _dismissed(

@@ -141,20 +141,26 @@ async def run_step(database: Database) -> bool:
         return False
     store_id, scan_id, step = claimed
     async with database.transaction() as session:
-        scan = await session.get_one(DuplicateScan, (store_id, scan_id), with_for_update=True)
-        if scan.status != "running" or scan.done != step:
-            return True  # another runner took this step meanwhile
         scope = job_scope(await session.get_one(Store, store_id))
-        if step < len(STEPS):
-            found = await pairs_by_key(session, scope, STEPS[step][1]())
-            for start in range(0, len(found), WRITE_BATCH):
-                await store_pairs(session, scope, found[start : start + WRITE_BATCH])
-            scan.pairs += len(found)
-        scan.done = step + 1
-        if scan.done >= scan.steps:
-            scan.status = "done"
-            scan.finished_at = utcnow()
+        await _take_step(session, scope, scan_id, step)
     return True
+
+
+async def _take_step(
+    session: AsyncSession, scope: StoreScope, scan_id: uuid.UUID, step: int
+) -> None:
+    scan = await session.get_one(DuplicateScan, (scope.store_id, scan_id), with_for_update=True)
+    if scan.status != "running" or scan.done != step:
+        return  # another runner took this step meanwhile
+    if step < len(STEPS):
+        found = await pairs_by_key(session, scope, STEPS[step][1]())
+        for start in range(0, len(found), WRITE_BATCH):
+            await store_pairs(session, scope, found[start : start + WRITE_BATCH])
+        scan.pairs += len(found)
+    scan.done = step + 1
+    if scan.done >= scan.steps:
+        scan.status = "done"
+        scan.finished_at = utcnow()
 
 
 async def run_scans(database: Database, *, steps: int = 10) -> int:

@@ -32,12 +32,12 @@ class PurgeResult:
 
 
 async def _due_deleted(
-    session: AsyncSession, store: Store, days: int, now: datetime
+    session: AsyncSession, scope: StoreScope, days: int, now: datetime
 ) -> list[uuid.UUID]:
     rows = await session.scalars(
         select(Customer.id)
         .where(
-            Customer.store_id == store.id,
+            Customer.store_id == scope.store_id,
             Customer.deleted_at < now - timedelta(days=days),
             Customer.anonymized_at.is_(None),
         )
@@ -47,7 +47,7 @@ async def _due_deleted(
 
 
 async def _due_unconfirmed(
-    session: AsyncSession, store: Store, days: int, now: datetime
+    session: AsyncSession, scope: StoreScope, days: int, now: datetime
 ) -> list[uuid.UUID]:
     holds = [
         exists().where(model.store_id == Customer.store_id, model.customer_id == Customer.id)
@@ -61,7 +61,7 @@ async def _due_unconfirmed(
             & (CustomerCredential.customer_id == Customer.id),
         )
         .where(
-            Customer.store_id == store.id,
+            Customer.store_id == scope.store_id,
             Customer.anonymized_at.is_(None),
             CustomerCredential.activated_at.is_(None),
             CustomerCredential.created_at < now - timedelta(days=days),
@@ -103,10 +103,11 @@ async def purge_due(
         scope = job_scope(store)
         if store.retention_deleted_days:
             async with database.reading() as session:
-                ids = await _due_deleted(session, store, store.retention_deleted_days, now)
+                ids = await _due_deleted(session, scope, store.retention_deleted_days, now)
             result.deleted += await _erase_each(database, storage, scope, ids)
         if store.retention_unconfirmed_days:
             async with database.reading() as session:
-                ids = await _due_unconfirmed(session, store, store.retention_unconfirmed_days, now)
+                days = store.retention_unconfirmed_days
+                ids = await _due_unconfirmed(session, scope, days, now)
             result.unconfirmed += await _erase_each(database, storage, scope, ids)
     return result

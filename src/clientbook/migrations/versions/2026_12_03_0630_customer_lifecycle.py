@@ -8,8 +8,9 @@ Create Date: 2026-12-03 06:30:00
 loyalty card number as duplicates compare it (filled here for existing rows: letters and
 digits only, upper-cased, leading zeros dropped, as ``customers.fields.card_key``).
 ``stores.retention_*_days`` are the retention settings (None: keep). On PostgreSQL a
-trigram index on ``sort_name`` finds similar names among a million customers; it is built
-CONCURRENTLY so the table stays writable meanwhile.
+trigram index on ``sort_name`` finds similar names among a million customers (GIN: a
+GiST index read nearest first, ``ORDER BY sort_name <-> :name``, measured slower, 2-4 s
+at a million); it is built CONCURRENTLY so the table stays writable meanwhile.
 """
 
 from collections.abc import Sequence
