@@ -16,6 +16,7 @@ import platform
 import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -66,8 +67,13 @@ def start_server(env: dict[str, str]) -> subprocess.Popen[bytes]:
         "--workers",
         "2",
     ]
+    # A session of its own: when the server never answers, its workers go with it.
     server = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 120  # a busy machine starts two workers slowly
     while time.monotonic() < deadline:
@@ -76,7 +82,8 @@ def start_server(env: dict[str, str]) -> subprocess.Popen[bytes]:
                 return server
         except httpx.HTTPError:
             time.sleep(0.2)
-    server.kill()
+    os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
     raise RuntimeError("the server did not start")
 
 
