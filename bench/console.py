@@ -83,6 +83,8 @@ def scenarios(client: httpx.Client) -> list[tuple[str, str]]:
     digits = re.sub(r"\D", "", phone)[-7:]
     base = f"/console/{STORE}/customers"
     return [
+        ("baseline: /healthz (no database, no page)", "/healthz"),
+        ("baseline: the sign-in page (a page, no database)", "/console/sign-in"),
         ("list, first page", base),
         ("list, page 200", f"{base}?page=200"),
         ("list, sorted by name", f"{base}?sort=name&order=asc"),
