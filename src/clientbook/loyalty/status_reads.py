@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Uuid, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Uuid, and_, bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -115,9 +115,13 @@ def _with_lots(
 
 
 def _with_earned(
-    statement: AnySelect, _store_id: ColumnElement[Any], granted: ColumnElement[Any]
+    statement: AnySelect, store_id: ColumnElement[Any], granted: ColumnElement[Any]
 ) -> AnySelect:
-    """Points earned in the ``points`` wallet since ``since``: the points-mode tier value."""
+    """Points earned in the ``points`` wallet since ``since``: the points-mode tier value.
+
+    The sum is over the named store and given only where access was granted: a subquery
+    correlated with the granted id is one Citus refuses beside the (reference) stores
+    table, an uncorrelated one it runs first on the store's shard."""
     earned = (
         select(func.coalesce(func.sum(PointsEntry.amount), 0))
         .join(
@@ -125,7 +129,7 @@ def _with_earned(
             (Wallet.store_id == PointsEntry.store_id) & (Wallet.id == PointsEntry.wallet_id),
         )
         .where(
-            PointsEntry.store_id == granted,
+            PointsEntry.store_id == store_id,
             PointsEntry.customer_id == bindparam("customer_id", type_=Uuid),
             _any_of(PointsEntry.kind, EARNINGS),
             Wallet.code == DEFAULT_CODE,
@@ -134,7 +138,7 @@ def _with_earned(
         )
         .scalar_subquery()
     )
-    return statement.add_columns(earned.label("value"))
+    return statement.add_columns(case((granted.is_not(None), earned)).label("value"))
 
 
 def _any_of(column: InstrumentedAttribute[str], values: tuple[str, ...]) -> ColumnElement[bool]:
