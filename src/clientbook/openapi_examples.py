@@ -98,6 +98,108 @@ def _page_of(schema: str) -> Any:
     }
 
 
+_OTHER_ID = "5c1d9e2b-7a3f-4e6d-b8c0-1f2e3d4c5b6a"
+_PAIR = {
+    "customer_ids": [_ID, _OTHER_ID],
+    "score": 0.9,
+    "reasons": ["same phone", "similar name at the same post code"],
+    "status": "open",
+    "found_at": _AT,
+    "decided_at": None,
+}
+_SCAN = {
+    "id": _ID,
+    "status": "queued",
+    "steps": 3,
+    "done": 0,
+    "progress": 0.0,
+    "pairs": 0,
+    "created_at": _AT,
+    "started_at": None,
+    "finished_at": None,
+}
+_EXPORT = {
+    "id": _ID,
+    "customer_id": _OTHER_ID,
+    "status": "ready",
+    "size": 48213,
+    "created_at": _AT,
+    "ready_at": _AT,
+    "expires_at": "2026-11-20T11:00:00Z",
+    "download_url": f"/v1/data-exports/{_ID}/download?store={_STORE_ID}"
+    "&expires=1763636400&signature=" + "3f" * 32,
+    "links": {"self": f"/v1/stores/BERLIN/data-exports/{_ID}"},
+}
+_ERASED = {
+    **_CUSTOMER,
+    **dict.fromkeys(("name", "first_name", "last_name", "email", "phone")),
+    "birth_date": None,
+    "gender": None,
+    "consents": {},
+    "status": "deleted",
+    "is_active": False,
+}
+# Duplicates, merges, data exports and erasure (docs/privacy.md).
+_LIFECYCLE = {
+    f"GET {_STORES}/duplicates": Example(
+        answers={200: {"data": [_PAIR], "pagination": _PAGINATION}}
+    ),
+    f"POST {_STORES}/duplicates/dismissals": Example(
+        request={"customer_ids": [_ID, _OTHER_ID]},
+        answers={200: {**_PAIR, "status": "dismissed", "decided_at": _AT}},
+    ),
+    f"POST {_STORES}/duplicates/scans": Example(
+        answers={202: {**_SCAN, "links": {"self": f"/v1/stores/BERLIN/duplicates/scans/{_ID}"}}}
+    ),
+    f"GET {_STORES}/duplicates/scans/{{scan_id}}": Example(
+        answers={
+            200: {
+                **_SCAN,
+                "status": "done",
+                "done": 3,
+                "progress": 1.0,
+                "pairs": 12,
+                "started_at": _AT,
+                "finished_at": _AT,
+            }
+        }
+    ),
+    f"POST {_STORES}/customers/{{customer_id}}/merge": Example(
+        request={"from": [_OTHER_ID], "preview": True},
+        answers={
+            200: {
+                "preview": True,
+                "survivor": _CUSTOMER,
+                "merged_ids": [_OTHER_ID],
+                "fields": [
+                    {
+                        "field": "phone",
+                        "values": {_ID: "+4930123456", _OTHER_ID: "+4930999999"},
+                        "kept_from": _ID,
+                        "kept": "+4930123456",
+                    }
+                ],
+                "records": {"addresses": 1, "files": 0, "purchases": 2},
+            }
+        },
+    ),
+    f"POST {_STORES}/customers/{{customer_id}}/data-export": Example(
+        answers={
+            202: {
+                **_EXPORT,
+                "status": "pending",
+                "size": None,
+                "ready_at": None,
+                "expires_at": None,
+                "download_url": None,
+            }
+        }
+    ),
+    f"GET {_STORES}/data-exports/{{export_id}}": Example(answers={200: _EXPORT}),
+    f"POST {_STORES}/customers/{{customer_id}}/erase": Example(answers={200: _ERASED}),
+}
+
+
 V1 = {
     "GET /readyz": Example(answers={200: {"status": "ok", "database": "ok"}}),
     "GET /metrics": Example(answers={200: _METRICS}),
@@ -145,6 +247,7 @@ V1 = {
     f"POST {_STORES}/customers/{{customer_id}}/points": Example(
         request={"type": "earn", "amount": 100, "reason": "Welcome bonus"},
     ),
+    **_LIFECYCLE,
 }
 
 # Open Loyalty's answers with an empty body (its seed shows no answer for these).
@@ -170,6 +273,9 @@ _PATHS = {
 
 def _seed_examples() -> dict[str, Example]:
     raw = json.loads(files("clientbook.surfaces").joinpath("seed_examples.json").read_text())
+    # Aimeos' document shows its answers with "..." in them: these are Clientbook's own
+    # answers to the document's requests (its example account), host as the document's.
+    raw |= json.loads(files("clientbook.surfaces").joinpath("aimeos_examples.json").read_text())
     found = {}
     for key, example in raw.items():
         key = _PATHS.get(key, key)
