@@ -146,7 +146,9 @@ async def signed_export(
 ) -> DataExport:
     """The export a signed link names; any wrong, expired or used-up link is 404."""
     expected = _signature(rules.secret, store_id, export_id, expires)
-    if not hmac.compare_digest(expected, signature) or expires < utcnow().timestamp():
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a 500).
+    given = signature.encode()
+    if not hmac.compare_digest(expected.encode(), given) or expires < utcnow().timestamp():
         raise NotFound("Data export not found, or the link has expired")
     export = await session.get(DataExport, (store_id, export_id))
     if export is None or export.status != "ready" or export.storage_key is None:

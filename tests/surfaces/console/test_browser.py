@@ -67,7 +67,7 @@ async def page(browser: object, console_server: LiveServer) -> AsyncIterator[obj
     context = await browser.new_context(  # type: ignore[attr-defined]
         base_url=console_server.base_url, viewport={"width": 1280, "height": 860}
     )
-    context.set_default_timeout(5000)
+    context.set_default_timeout(20_000)  # a loaded CI machine renders slowly
     tab = await context.new_page()
     yield tab
     await context.close()
