@@ -11,7 +11,10 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
+from clientbook.kit.db import Database
+from clientbook.models import LoginAttempt
 from clientbook.settings import Settings
 from tests.factories import PASSWORD, Factory, Staff, StoreCtx
 from tests.server import LiveServer, serve
@@ -63,7 +66,13 @@ async def browser() -> AsyncIterator[object]:
 
 
 @pytest.fixture
-async def page(browser: object, console_server: LiveServer) -> AsyncIterator[object]:
+async def page(
+    browser: object, console_server: LiveServer, database: Database
+) -> AsyncIterator[object]:
+    # The suite's other live servers (the fuzzer's) guess sign-ins from this same
+    # loopback address against this database: start each journey with its count clear.
+    async with database.transaction() as session:
+        await session.execute(delete(LoginAttempt).where(LoginAttempt.key.like("ip:%")))
     context = await browser.new_context(  # type: ignore[attr-defined]
         base_url=console_server.base_url, viewport={"width": 1280, "height": 860}
     )
