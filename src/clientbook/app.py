@@ -20,7 +20,7 @@ from clientbook.customers.endpoints import router as customers_router
 from clientbook.duplicates.endpoints import router as duplicates_router
 from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
-from clientbook.kit import docs, metrics, openapi, problem
+from clientbook.kit import docs, metrics, openapi, problem, tracing
 from clientbook.kit.cors import Cors
 from clientbook.kit.db import Database
 from clientbook.kit.headers import SecurityHeaders
@@ -119,6 +119,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             for task in tasks:
                 task.cancel()
         await throttle.close()
+        if provider := getattr(_app.state, "tracer_provider", None):
+            provider.shutdown()  # sends the spans still waiting
         if database is None:
             await db.dispose()
 
@@ -138,6 +140,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         throttle.counter, settings.aimeos_signup_limit, settings.aimeos_signup_window_seconds
     )
     app.state.storage = storage_from_url(settings.storage_url)
+    if settings.tracing_endpoint:
+        app.state.tracer_provider = tracing.install(app, db.engine, settings.tracing_endpoint)
     renderers = problem.Renderers()
     app.state.renderers = renderers
     problem.install(app, renderers)

@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     aimeos_signup_window_seconds: int = Field(default=4 * 3600, ge=1)
     # ``/metrics`` needs ``Authorization: Bearer <this>`` when set; open when empty.
     metrics_token: str = ""
+    # An OTLP/HTTP traces endpoint (``http://collector:4318/v1/traces``): when set, every
+    # request and SQL statement is traced there (kit/tracing.py); off when empty.
+    tracing_endpoint: str = ""
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import structlog
+from opentelemetry import trace
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,6 +40,8 @@ class RequestContext:
         # Starlette's ServerErrorMiddleware) and reads it from there.
         scope.setdefault("state", {})[REQUEST_ID_STATE] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        # The request's span when tracing is on (kit/tracing.py); a no-op otherwise.
+        trace.get_current_span().set_attribute("clientbook.request_id", request_id)
         started = time.perf_counter()
         status = 500
 
