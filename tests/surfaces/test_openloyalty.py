@@ -296,6 +296,56 @@ async def test_list_labels_transactions_sort_and_pages(
     assert [c["customerId"] for c in ranged.json()["customers"]] == [str(big.id)]
 
 
+async def test_list_shows_each_customers_address_level_and_currency(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    """The list's figures are read with its page: each customer gets its own default
+    address (else its first one), its own level, and the store's currency."""
+    ctx = await ol_store(factory)
+    other = await ol_store(factory)
+    addresses = f"{ctx.base}/customers/{{}}/addresses"
+    marked, first_only, bare = [await factory.customer(ctx) for _ in range(3)]
+    for customer, cities in ((marked, ("Poznan", "Gdansk")), (first_only, ("Lodz", "Torun"))):
+        for city in cities:
+            added = await client.post(
+                addresses.format(customer.id),
+                json={"city": city, "country": "PL", "is_default": city == "Gdansk"},
+                headers=ctx.admin.headers,
+            )
+            assert added.status_code == 201, added.text
+    tier = await client.post(
+        f"{ctx.base}/tiers",
+        json={"name": "gold", "reward_percent": "7.50", "condition_value": 0},
+        headers=ctx.admin.headers,
+    )
+    assert tier.status_code == 201, tier.text
+    assigned = await client.post(
+        api(ctx, f"/customer/{marked.id}/level"),
+        content=f"levelId={tier.json()['id']}",
+        headers={**FORM, **ctx.admin.headers},
+    )
+    assert assigned.status_code == 200, assigned.text
+    foreign = await factory.customer(other)
+    await client.post(
+        f"{other.base}/customers/{foreign.id}/addresses",
+        json={"city": "Krakow", "country": "PL", "is_default": True},
+        headers=other.admin.headers,
+    )
+    listed = await client.get(api(ctx, "/customer?perPage=10"), headers=ctx.admin.headers)
+    assert listed.status_code == 200, listed.text
+    body = {c["customerId"]: c for c in listed.json()["customers"]}
+    assert set(body) == {str(marked.id), str(first_only.id), str(bare.id)}
+    assert body[str(marked.id)]["address"]["city"] == "Gdansk"
+    assert body[str(first_only.id)]["address"]["city"] == "Lodz"
+    assert body[str(bare.id)]["address"] == {}
+    assert body[str(marked.id)]["levelId"] == tier.json()["id"]
+    assert body[str(marked.id)]["levelPercent"] == "7.50%"
+    assert "levelId" not in body[str(bare.id)]
+    for item in body.values():
+        assert item["currency"] == "eur"
+        assert item["transactionsCount"] == 0
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

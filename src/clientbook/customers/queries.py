@@ -2,6 +2,7 @@
 
 import contextlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -288,6 +289,7 @@ def _stat(column: Any) -> ColumnElement[Any]:
         .where(
             PurchaseStats.store_id == Customer.store_id, PurchaseStats.customer_id == Customer.id
         )
+        .correlate(Customer)  # not the stats a caller may have joined to the rows
         .scalar_subquery()
     )
     return func.coalesce(found, 0)
@@ -388,8 +390,10 @@ async def find_customers(
     limit: int,
     offset: int = 0,
     after: str | None = None,
+    extend: Callable[[AnySelect], AnySelect] | None = None,
 ) -> list[Row[Any]]:
-    """Rows of ``CUSTOMER_COLUMNS``, read straight from the database (no ORM objects).
+    """Rows of ``CUSTOMER_COLUMNS``, read straight from the database (no ORM objects);
+    ``extend`` may add columns and joins to the statement that reads the page's rows.
 
     The page's keys are found first and its rows read after ("deferred join"): in list
     order the keys come from the covering index alone, so the rows a search or an offset
@@ -415,6 +419,8 @@ async def find_customers(
         # without the limit, walks the whole list for a search that matches almost no one.
         page = keys.offset(_literal(offset)).limit(_literal(limit))
     rows = _CUSTOMER_ROWS.where(tuple_(Customer.store_id, Customer.id).in_(page))
+    if extend is not None:
+        rows = extend(rows)
     return list(await connection.execute(ordered(rows, sort)))
 
 

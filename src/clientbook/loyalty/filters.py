@@ -77,6 +77,7 @@ def _stat_of_listed(column: Any, default: Any) -> ColumnElement[Any]:
                 PurchaseStats.customer_id == Customer.id,
             )
         )
+        .correlate(Customer)  # not the stats a caller may have joined to the rows
         .scalar_subquery()
     )
     return func.coalesce(found, default)

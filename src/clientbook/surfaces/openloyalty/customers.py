@@ -13,7 +13,7 @@ from clientbook.customers.queries import CustomerFilter
 from clientbook.customers.totals import count_customers
 from clientbook.deps import SessionDep
 from clientbook.kit.errors import ValidationFailed
-from clientbook.loyalty import figures, status_reads
+from clientbook.loyalty import figures, listed, status_reads
 from clientbook.loyalty.tiers import list_tiers
 from clientbook.models import Customer
 from clientbook.stores import service as stores
@@ -55,24 +55,14 @@ async def _list(request: Request, session: AsyncSession, scope: StoreScope) -> d
         listing.to_sort(given),
         page=given.page,
         limit=given.perPage,
+        extend=listed.with_figures,
     )
-    ids = [row.id for row in rows]
-    ctx = await _context(session, scope)
-    stats = await figures.purchase_stats(session, scope, ids)
-    places = await addresses.default_addresses(session, scope, ids)
-    tier_of = await figures.tier_ids(session, scope, ids)
-    tiers = {tier.id: tier for tier in await list_tiers(session, scope)}
-
-    def tier(customer_id: Any) -> Any:
-        return tiers.get(tier_of[customer_id]) if customer_id in tier_of else None
-
-    return {
-        "customers": [
-            serialize.list_item(row, stats.get(row.id), places.get(row.id), tier(row.id), ctx)
-            for row in rows
-        ],
-        "total": info.total,
-    }
+    items = []
+    for row in rows:
+        found = listed.figures_of(row)
+        ctx = serialize.Context(found.currency.lower(), zone(found.timezone))
+        items.append(serialize.list_item(row, found.stats, found.address, found.tier, ctx))
+    return {"customers": items, "total": info.total}
 
 
 @router.get("/customer", openapi_extra=_LIST_PARAMS)

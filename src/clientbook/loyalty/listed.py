@@ -1,0 +1,93 @@
+"""What a loyalty list shows beside each customer of a page (purchase figures, default
+address, tier, and the store's currency and time zone), joined onto the page's own
+statement: a list reads one statement, not one per kind of figure."""
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from clientbook.models import Customer, CustomerAddress, Member, PurchaseStats, Store, Tier
+from clientbook.stores.scope import AnySelect
+
+_STATS = ("count", "total", "total_without_delivery", "eligible_total", "average", "last_at")
+_ADDRESS = ("street", "line1", "line2", "province", "city", "postal_code", "country")
+_TIER = ("id", "name", "reward_percent", "condition_value")
+
+
+def _labelled(prefix: str, table: Any, names: tuple[str, ...]) -> list[Any]:
+    return [getattr(table, name).label(f"{prefix}{name}") for name in names]
+
+
+def with_figures(rows: AnySelect) -> AnySelect:
+    """``rows`` (a statement over ``Customer``) with the figures' columns added."""
+    # The default address, else the first one written (as ``default_addresses`` picks).
+    first_address = (
+        select(CustomerAddress.id)
+        .where(
+            CustomerAddress.store_id == Customer.store_id,
+            CustomerAddress.customer_id == Customer.id,
+        )
+        .order_by(CustomerAddress.is_default.desc(), CustomerAddress.created_at, CustomerAddress.id)
+        .limit(1)
+        .correlate(Customer)
+        .scalar_subquery()
+    )
+    return (
+        rows.add_columns(
+            Store.currency.label("store_currency"),
+            Store.timezone.label("store_timezone"),
+            PurchaseStats.customer_id.label("stats_customer_id"),
+            *_labelled("stats_", PurchaseStats, _STATS),
+            CustomerAddress.id.label("address_id"),
+            *_labelled("address_", CustomerAddress, _ADDRESS),
+            *_labelled("tier_", Tier, _TIER),
+        )
+        .join(Store, Store.id == Customer.store_id)
+        .outerjoin(
+            PurchaseStats,
+            and_(
+                PurchaseStats.store_id == Customer.store_id,
+                PurchaseStats.customer_id == Customer.id,
+            ),
+        )
+        .outerjoin(
+            CustomerAddress,
+            and_(
+                CustomerAddress.store_id == Customer.store_id,
+                CustomerAddress.id == first_address,
+            ),
+        )
+        .outerjoin(
+            Member, and_(Member.store_id == Customer.store_id, Member.customer_id == Customer.id)
+        )
+        .outerjoin(Tier, and_(Tier.store_id == Member.store_id, Tier.id == Member.tier_id))
+    )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One row's figures, read by attribute as on ``PurchaseStats``, ``CustomerAddress``
+    and ``Tier``; None where the customer has none."""
+
+    stats: Any
+    address: Any
+    tier: Any
+    currency: str
+    timezone: str
+
+
+def _part(row: Any, prefix: str, names: tuple[str, ...]) -> SimpleNamespace:
+    return SimpleNamespace(**{name: getattr(row, f"{prefix}{name}") for name in names})
+
+
+def figures_of(row: Any) -> Figures:
+    """The figures of a row read by a statement made with ``with_figures``."""
+    return Figures(
+        stats=None if row.stats_customer_id is None else _part(row, "stats_", _STATS),
+        address=None if row.address_id is None else _part(row, "address_", _ADDRESS),
+        tier=None if row.tier_id is None else _part(row, "tier_", _TIER),
+        currency=row.store_currency,
+        timezone=row.store_timezone,
+    )
