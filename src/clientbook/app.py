@@ -20,7 +20,7 @@ from clientbook.customers.endpoints import router as customers_router
 from clientbook.duplicates.endpoints import router as duplicates_router
 from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
-from clientbook.kit import docs, metrics, openapi, problem, tracing
+from clientbook.kit import docs, metrics, openapi, problem, routing, tracing
 from clientbook.kit.cors import Cors
 from clientbook.kit.db import Database
 from clientbook.kit.headers import SecurityHeaders
@@ -193,6 +193,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     docs.install(app)
     console.install(app, renderers)
     openapi.install(app, RULES)
+    routing.install(app)
     renderers.register("/customer", joptic_errors.render)
     renderers.register("/customers", jethings_errors.render)
     renderers.register("/api", openloyalty_errors.render)
