@@ -20,49 +20,48 @@ def _labelled(prefix: str, table: Any, names: tuple[str, ...]) -> list[Any]:
     return [getattr(table, name).label(f"{prefix}{name}") for name in names]
 
 
+# The default address, else the first one written (as ``default_addresses`` picks).
+_FIRST_ADDRESS = (
+    select(CustomerAddress.id)
+    .where(
+        CustomerAddress.store_id == Customer.store_id,
+        CustomerAddress.customer_id == Customer.id,
+    )
+    .order_by(CustomerAddress.is_default.desc(), CustomerAddress.created_at, CustomerAddress.id)
+    .limit(1)
+    .correlate(Customer)
+    .scalar_subquery()
+)
+# Built once: making these expressions cost more than running the list's statement.
+_COLUMNS = (
+    Store.currency.label("store_currency"),
+    Store.timezone.label("store_timezone"),
+    PurchaseStats.customer_id.label("stats_customer_id"),
+    *_labelled("stats_", PurchaseStats, _STATS),
+    CustomerAddress.id.label("address_id"),
+    *_labelled("address_", CustomerAddress, _ADDRESS),
+    *_labelled("tier_", Tier, _TIER),
+)
+_STORE = Store.id == Customer.store_id
+_OWN_STATS = and_(
+    PurchaseStats.store_id == Customer.store_id, PurchaseStats.customer_id == Customer.id
+)
+_OWN_ADDRESS = and_(
+    CustomerAddress.store_id == Customer.store_id, CustomerAddress.id == _FIRST_ADDRESS
+)
+_OWN_MEMBER = and_(Member.store_id == Customer.store_id, Member.customer_id == Customer.id)
+_MEMBERS_TIER = and_(Tier.store_id == Member.store_id, Tier.id == Member.tier_id)
+
+
 def with_figures(rows: AnySelect) -> AnySelect:
     """``rows`` (a statement over ``Customer``) with the figures' columns added."""
-    # The default address, else the first one written (as ``default_addresses`` picks).
-    first_address = (
-        select(CustomerAddress.id)
-        .where(
-            CustomerAddress.store_id == Customer.store_id,
-            CustomerAddress.customer_id == Customer.id,
-        )
-        .order_by(CustomerAddress.is_default.desc(), CustomerAddress.created_at, CustomerAddress.id)
-        .limit(1)
-        .correlate(Customer)
-        .scalar_subquery()
-    )
     return (
-        rows.add_columns(
-            Store.currency.label("store_currency"),
-            Store.timezone.label("store_timezone"),
-            PurchaseStats.customer_id.label("stats_customer_id"),
-            *_labelled("stats_", PurchaseStats, _STATS),
-            CustomerAddress.id.label("address_id"),
-            *_labelled("address_", CustomerAddress, _ADDRESS),
-            *_labelled("tier_", Tier, _TIER),
-        )
-        .join(Store, Store.id == Customer.store_id)
-        .outerjoin(
-            PurchaseStats,
-            and_(
-                PurchaseStats.store_id == Customer.store_id,
-                PurchaseStats.customer_id == Customer.id,
-            ),
-        )
-        .outerjoin(
-            CustomerAddress,
-            and_(
-                CustomerAddress.store_id == Customer.store_id,
-                CustomerAddress.id == first_address,
-            ),
-        )
-        .outerjoin(
-            Member, and_(Member.store_id == Customer.store_id, Member.customer_id == Customer.id)
-        )
-        .outerjoin(Tier, and_(Tier.store_id == Member.store_id, Tier.id == Member.tier_id))
+        rows.add_columns(*_COLUMNS)
+        .join(Store, _STORE)
+        .outerjoin(PurchaseStats, _OWN_STATS)
+        .outerjoin(CustomerAddress, _OWN_ADDRESS)
+        .outerjoin(Member, _OWN_MEMBER)
+        .outerjoin(Tier, _MEMBERS_TIER)
     )
 
 
