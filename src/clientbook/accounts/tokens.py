@@ -2,7 +2,6 @@
 
 import hashlib
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +10,7 @@ import jwt
 
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import Unauthorized
+from clientbook.kit.verified_tokens import VerifiedTokens
 
 ALGORITHM = "HS256"
 
@@ -33,32 +33,7 @@ def issue_access_token(secret: str, claims: AccessClaims, ttl: timedelta) -> str
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
-class _VerifiedTokens:
-    """Tokens whose signature was checked, until they expire.
-
-    A client sends the same token with every request, and checking it costs more than the
-    rest of a simple read. Only the signature check is remembered: whether the session is
-    still live is asked of the database on every request, so logout still ends it at once.
-    """
-
-    MAX = 10_000
-
-    def __init__(self) -> None:
-        self._claims: dict[tuple[str, str], tuple[AccessClaims, float]] = {}
-
-    def get(self, secret: str, token: str) -> AccessClaims | None:
-        found = self._claims.get((secret, token))
-        if found is None or found[1] <= time.time():
-            return None
-        return found[0]
-
-    def add(self, secret: str, token: str, claims: AccessClaims, expires: float) -> None:
-        if len(self._claims) >= self.MAX:
-            self._claims.clear()
-        self._claims[(secret, token)] = (claims, expires)
-
-
-_verified = _VerifiedTokens()
+_verified = VerifiedTokens[AccessClaims]()
 
 
 def read_access_token(secret: str, token: str) -> AccessClaims:
