@@ -1,7 +1,7 @@
 """A signed-in customer's own page (MOOD MNKY's profile): the record with its loyalty
 figures, its addresses and its profiles, in three round trips of Core statements built
-once (no ORM objects: this is read on every visit), outside any transaction when run on
-the ``Database``."""
+once (no ORM objects: this is read on every visit), outside any transaction and on one
+pooled connection when run on the ``Database``."""
 
 import uuid
 from dataclasses import dataclass
@@ -58,11 +58,9 @@ def _statements(scope: StoreScope) -> dict[str, Any]:
 
 
 async def _rows(
-    runner: AsyncSession | Database, query: FixedQuery, params: dict[str, Any]
+    session: AsyncSession, query: FixedQuery, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    if isinstance(runner, Database):
-        return await runner.fetch_all(query, params)
-    return [dict(row._mapping) for row in await runner.execute(query.statement, params)]
+    return [dict(row._mapping) for row in await session.execute(query.statement, params)]
 
 
 @dataclass(frozen=True)
@@ -81,11 +79,17 @@ async def overview(
 ) -> Overview:
     built = _statements(scope)
     params = {"store_id": scope.store_id, "customer_id": customer_id}
-    records = await _rows(runner, built["record"], {**params, **wallet_params(wallets)})
+    reads: list[tuple[FixedQuery, dict[str, Any]]] = [
+        (built["record"], {**params, **wallet_params(wallets)}),
+        (built["addresses"], params),
+        (built["profiles"], params),
+    ]
+    if isinstance(runner, Database):
+        records, addresses, profiles = await runner.fetch_each(reads)
+    else:
+        records, addresses, profiles = [await _rows(runner, *read) for read in reads]
     if not records:
         raise NotFound("Customer not found")
-    addresses = await _rows(runner, built["addresses"], params)
-    profiles = await _rows(runner, built["profiles"], params)
     return Overview(
         SimpleNamespace(**records[0]),
         figures_from(records[0], wallets),

@@ -1,6 +1,6 @@
 """Engine, sessions and column types shared by every domain."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -223,11 +223,20 @@ class Database:
 
     async def fetch_all(self, query: FixedQuery, params: dict[str, Any]) -> list[dict[str, Any]]:
         """The rows as dicts, read outside any transaction."""
+        (rows,) = await self.fetch_each([(query, params)])
+        return rows
+
+    async def fetch_each(
+        self, reads: Sequence[tuple[FixedQuery, dict[str, Any]]]
+    ) -> list[list[dict[str, Any]]]:
+        """Each query's rows, one after the other on one connection taken from the pool
+        once, outside any transaction (so each in a snapshot of its own)."""
         if self.dialect != "postgresql":
             async with self.read_sessionmaker() as session:
-                rows = await session.execute(query.statement, params)
-                return [dict(row._mapping) for row in rows]
-        sql, args = query.for_asyncpg(self.engine.dialect, params)
+                return [
+                    [dict(row._mapping) for row in await session.execute(q.statement, params)]
+                    for q, params in reads
+                ]
         try:
             pooled = await self.engine.raw_connection()
         except self.engine.dialect.loaded_dbapi.Error as exc:  # no connection to be had
@@ -236,8 +245,12 @@ class Database:
                 raise
             raise ServiceUnavailable(reason, retry_after=1) from exc
         driver: asyncpg.Connection = pooled.driver_connection
+        answers = []
         try:
-            records = await driver.fetch(sql, *args)
+            for query, params in reads:
+                sql, args = query.for_asyncpg(self.engine.dialect, params)
+                records = await driver.fetch(sql, *args)
+                answers.append([dict(record) for record in records])
         except _CONNECTION_ERRORS as exc:
             # As SQLAlchemy does on a disconnect: every older connection is suspect too.
             pooled.invalidate(exc)
@@ -245,7 +258,7 @@ class Database:
             raise ServiceUnavailable(CONNECTION_LOST, retry_after=1) from exc
         finally:
             pooled.close()
-        return [dict(record) for record in records]
+        return answers
 
     async def dispose(self) -> None:
         await self.engine.dispose()
