@@ -39,7 +39,8 @@ from clientbook.kit.db import async_url
 from clientbook.kit.pagination import encode_cursor
 from clientbook.settings import get_settings
 
-PORT = 8765
+# BENCH_PORT: another port, so two benchmarks on one machine do not meet.
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 STORE = "BENCH"
 
@@ -371,8 +372,8 @@ def _api_scenarios(
     ):
         if only and only not in name:
             continue
-        if mode == "list":
-            _remember_counts(token, queries)
+        if mode in LIST_PATHS:
+            _remember_counts(token, queries, LIST_PATHS[mode])
         query_file = folder / f"{mode}-{len(results)}.txt"
         query_file.write_text("\n".join(queries))
         id_file = ids
@@ -433,7 +434,10 @@ def _webhook_scenarios(duration: int, token: str, files_for: tuple[Path, Path]) 
     return results
 
 
-def _remember_counts(token: str, queries: list[str]) -> None:
+LIST_PATHS = {"list": f"/v1/stores/{STORE}/customers", "openloyalty": f"/api/{STORE}/customer"}
+
+
+def _remember_counts(token: str, queries: list[str], path: str) -> None:
     """Ask each query on fresh connections until both workers have most likely counted it
     (each new connection goes to either), so the scenario measures what a client paging
     through a search meets: its total remembered. What a first count costs is measured on
@@ -441,7 +445,7 @@ def _remember_counts(token: str, queries: list[str]) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     for query in queries:
         for _ in range(8):
-            httpx.get(f"{BASE}/v1/stores/{STORE}/customers?{query}", headers=headers, timeout=60)
+            httpx.get(f"{BASE}{path}?{query}", headers=headers, timeout=60)
 
 
 async def _tidy(url: str) -> None:
