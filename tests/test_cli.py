@@ -2,6 +2,8 @@
 
 import asyncio
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -185,3 +187,13 @@ def test_the_demo_store_has_a_loyalty_programme_and_the_tick_runs(workdir: Path)
     tick = runner.invoke(cli, ["loyalty", "tick"])
     assert tick.exit_code == 0, tick.output
     assert "0 lots settled" in tick.output
+
+
+def test_python_dash_m_clientbook_runs_the_cli() -> None:
+    """`python -m clientbook` works as the `clientbook` entry point does."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "clientbook", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "Usage: clientbook" in shown.stdout
+    assert "migrate" in shown.stdout
