@@ -3,6 +3,7 @@ one statement (``stores.scope.ScopedQuery``), run straight on asyncpg. They serv
 requests a store makes most: one customer, and the first pages of its list."""
 
 import uuid
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -44,10 +45,11 @@ async def customer_in_scope(
     return SimpleNamespace(**row)
 
 
-def _unfiltered_page(sort: Sort) -> ScopedQuery:
+def _unfiltered_page(sort: Sort, more: Callable[[AnySelect], AnySelect] | None) -> ScopedQuery:
     """The scope check, the store's kept total and one page of its customers in one
     statement: the list a store opens most. A store with no customers (or a page past
-    the end) gives one row with the scope, the total and NULL customer columns."""
+    the end) gives one row with the scope, the total and NULL customer columns. ``more``
+    may add columns and joins on ``Customer``; ``Store`` is the statement's own table."""
     listed = aliased(Customer)
 
     def extend(
@@ -80,16 +82,24 @@ def _unfiltered_page(sort: Sort) -> ScopedQuery:
                 Customer, and_(Customer.store_id == keys.c.store_id, Customer.id == keys.c.id)
             )
         )
-        return ordered(statement, sort)
+        statement = ordered(statement, sort)
+        return statement if more is None else more(statement)
 
     return ScopedQuery(extend)
 
 
-_UNFILTERED_PAGES = {
-    Sort(field, order): _unfiltered_page(Sort(field, order))
-    for field in CUSTOMER_SORTS
-    for order in ("asc", "desc")
-}
+def unfiltered_pages(
+    more: Callable[[AnySelect], AnySelect] | None = None,
+) -> dict[Sort, ScopedQuery]:
+    """``_unfiltered_page`` for every sort it serves (the customer columns' sorts)."""
+    return {
+        Sort(field, order): _unfiltered_page(Sort(field, order), more)
+        for field in CUSTOMER_SORTS
+        for order in ("asc", "desc")
+    }
+
+
+_UNFILTERED_PAGES = unfiltered_pages()
 
 
 async def unfiltered_page(
@@ -100,6 +110,13 @@ async def unfiltered_page(
     _, rows = await _UNFILTERED_PAGES[sort].read(
         database, claims, store_ref, offset=(page - 1) * limit, limit=limit + 1
     )
+    return page_from(rows, page=page, limit=limit)
+
+
+def page_from(
+    rows: list[dict[str, Any]], *, page: int, limit: int
+) -> tuple[list[SimpleNamespace], PageInfo]:
+    """A page read by an unfiltered page's statement (``limit + 1`` rows long)."""
     total = int(rows[0]["total"])
     customers = [SimpleNamespace(**row) for row in rows if row["id"] is not None]
     info = PageInfo(page=page, limit=limit, total=total, rows_follow=len(customers) > limit)

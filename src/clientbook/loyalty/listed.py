@@ -8,8 +8,12 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
+from clientbook.customers import reads
+from clientbook.customers.queries import CustomerFilter, Sort
+from clientbook.kit.db import Database
+from clientbook.kit.pagination import PageInfo
 from clientbook.models import Customer, CustomerAddress, Member, PurchaseStats, Store, Tier
-from clientbook.stores.scope import AnySelect
+from clientbook.stores.scope import AnySelect, StoreScope
 
 _STATS = ("count", "total", "total_without_delivery", "eligible_total", "average", "last_at")
 _ADDRESS = ("street", "line1", "line2", "province", "city", "postal_code", "country")
@@ -33,9 +37,11 @@ _FIRST_ADDRESS = (
     .scalar_subquery()
 )
 # Built once: making these expressions cost more than running the list's statement.
-_COLUMNS = (
+_STORE_COLUMNS = (
     Store.currency.label("store_currency"),
     Store.timezone.label("store_timezone"),
+)
+_FIGURE_COLUMNS = (
     PurchaseStats.customer_id.label("stats_customer_id"),
     *_labelled("stats_", PurchaseStats, _STATS),
     CustomerAddress.id.label("address_id"),
@@ -53,16 +59,42 @@ _OWN_MEMBER = and_(Member.store_id == Customer.store_id, Member.customer_id == C
 _MEMBERS_TIER = and_(Tier.store_id == Member.store_id, Tier.id == Member.tier_id)
 
 
-def with_figures(rows: AnySelect) -> AnySelect:
-    """``rows`` (a statement over ``Customer``) with the figures' columns added."""
+def _figures_joined(statement: AnySelect) -> AnySelect:
     return (
-        rows.add_columns(*_COLUMNS)
-        .join(Store, _STORE)
+        statement.add_columns(*_FIGURE_COLUMNS)
         .outerjoin(PurchaseStats, _OWN_STATS)
         .outerjoin(CustomerAddress, _OWN_ADDRESS)
         .outerjoin(Member, _OWN_MEMBER)
         .outerjoin(Tier, _MEMBERS_TIER)
     )
+
+
+def with_figures(rows: AnySelect) -> AnySelect:
+    """``rows`` (a statement over ``Customer``) with the figures' columns added."""
+    return _figures_joined(rows.add_columns(*_STORE_COLUMNS).join(Store, _STORE))
+
+
+def _with_figures_on_store(statement: AnySelect) -> AnySelect:
+    """The same, on a statement that reads ``Store`` already (an unfiltered page's)."""
+    return _figures_joined(statement.add_columns(*_STORE_COLUMNS))
+
+
+_UNFILTERED = reads.unfiltered_pages(_with_figures_on_store)
+
+
+def reads_unfiltered(where: CustomerFilter, sort: Sort) -> bool:
+    """Whether ``unfiltered_page`` serves this list: no filter, a customer column's sort."""
+    return where == CustomerFilter() and sort in _UNFILTERED
+
+
+async def unfiltered_page(
+    database: Database, scope: StoreScope, sort: Sort, *, page: int, limit: int
+) -> tuple[list[SimpleNamespace], PageInfo]:
+    """A page of the whole list with its figures and its kept total, in one statement
+    built once: the page a list opens on."""
+    query = _UNFILTERED[sort]
+    rows = await query.within(database, scope, offset=(page - 1) * limit, limit=limit + 1)
+    return reads.page_from(rows, page=page, limit=limit)
 
 
 @dataclass(frozen=True)

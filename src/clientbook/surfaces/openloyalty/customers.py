@@ -1,5 +1,6 @@
 """Open Loyalty's customer endpoints over the Clientbook services."""
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -11,7 +12,8 @@ from clientbook.customers import service as customers
 from clientbook.customers.fields import CustomerData
 from clientbook.customers.queries import CustomerFilter
 from clientbook.customers.totals import count_customers
-from clientbook.deps import SessionDep
+from clientbook.deps import DatabaseDep, SessionDep
+from clientbook.kit.db import Database
 from clientbook.kit.errors import ValidationFailed
 from clientbook.loyalty import figures, listed, status_reads
 from clientbook.loyalty.tiers import list_tiers
@@ -46,17 +48,26 @@ async def _context(session: AsyncSession, scope: StoreScope) -> serialize.Contex
     return serialize.Context(store.currency.lower(), zone(store.timezone))
 
 
-async def _list(request: Request, session: AsyncSession, scope: StoreScope) -> dict[str, Any]:
+async def _list(
+    request: Request, database: Database, session: AsyncSession, scope: StoreScope
+) -> dict[str, Any]:
     given = listing.parse(await read_params(request))
-    rows, info = await pages.page_of(
-        session,
-        scope,
-        listing.to_filter(given),
-        listing.to_sort(given),
-        page=given.page,
-        limit=given.perPage,
-        extend=listed.with_figures,
-    )
+    where, sort = listing.to_filter(given), listing.to_sort(given)
+    rows: Sequence[Any]
+    if listed.reads_unfiltered(where, sort):
+        rows, info = await listed.unfiltered_page(
+            database, scope, sort, page=given.page, limit=given.perPage
+        )
+    else:
+        rows, info = await pages.page_of(
+            session,
+            scope,
+            where,
+            sort,
+            page=given.page,
+            limit=given.perPage,
+            extend=listed.with_figures,
+        )
     items = []
     for row in rows:
         found = listed.figures_of(row)
@@ -67,18 +78,18 @@ async def _list(request: Request, session: AsyncSession, scope: StoreScope) -> d
 
 @router.get("/customer", openapi_extra=_LIST_PARAMS)
 async def list_customers(
-    request: Request, session: SessionDep, scope: AdminScope
+    request: Request, database: DatabaseDep, session: SessionDep, scope: AdminScope
 ) -> dict[str, Any]:
     """The store's customers: filters, page, perPage, sort, direction; ``{customers, total}``."""
-    return await _list(request, session, scope)
+    return await _list(request, database, session, scope)
 
 
 @router.get("/admin/customer", openapi_extra=_LIST_PARAMS)
 async def admin_list_customers(
-    request: Request, session: SessionDep, scope: AdminScope
+    request: Request, database: DatabaseDep, session: SessionDep, scope: AdminScope
 ) -> dict[str, Any]:
     """The store's customers, as the admin cockpit lists them."""
-    return await _list(request, session, scope)
+    return await _list(request, database, session, scope)
 
 
 @router.get("/customer/check")
