@@ -288,6 +288,19 @@ SYSTEM_WIDE = {
 }
 
 
+# Statements and joins built once at import for the hottest reads (building them on each
+# request cost more than running them). Each reads one store only: the kept counts are
+# run with the scope's store id bound, and the list's figures are joined on the listed
+# customer's own store_id, onto a statement that checked the scope (a ScopedQuery, or a
+# page of find_customers).
+PREBUILT = {
+    ("customers/totals.py", "_kept"),
+    ("loyalty/listed.py", "<module>"),
+    ("loyalty/listed.py", "_figures_joined"),
+}
+EXEMPT = SYSTEM_WIDE | PREBUILT
+
+
 def _function(violation: Violation) -> tuple[str, str]:
     return violation.path, violation.what.split("(", 1)[0]
 
@@ -310,9 +323,9 @@ def test_every_query_of_store_owned_data_takes_a_store_scope() -> None:
         for v in c.violations
         if "without taking" in v.what and not _is_credential_check(v)
     ]
-    unscoped = [v for v in found if _function(v) not in SYSTEM_WIDE]
+    unscoped = [v for v in found if _function(v) not in EXEMPT]
     assert unscoped == [], "\n".join(map(str, unscoped))
-    assert {_function(v) for v in found} == SYSTEM_WIDE  # no stale entry
+    assert {_function(v) for v in found} == EXEMPT  # no stale entry
 
     # The rule is not vacuous: it sees the queries of the known repositories and services.
     querying = {c.path for c in checkers if c.queries}
