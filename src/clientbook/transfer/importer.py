@@ -15,7 +15,9 @@ keeps the batches before it and the same file imported again finishes the job. P
    (``matching.py``);
 4. the new customers go in with ``ON CONFLICT DO NOTHING`` (a customer added meanwhile by
    someone else is skipped, never an error), the changed ones are updated, and the audit
-   events recorded (``writes.py``: COPY and set-based statements on PostgreSQL).
+   events recorded (``writes.py``: COPY and set-based statements on PostgreSQL);
+5. on Citus, where a row-level trigger keeps the customer counts, the batch adds to them
+   in one upsert instead (``counts.py``).
 
 A row with neither e-mail nor loyalty card gets a deterministic id (UUIDv5 of the store
 and the row's canonical content), so importing it again finds it instead of adding it twice.
