@@ -6,15 +6,18 @@ On a database without Citus the command refuses clearly; on a Citus cluster
 reads shard-suffixed constraint names, and an estimate reads the shards' plans.
 """
 
+import asyncio
 import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from clientbook.cli import app as cli
 from clientbook.customers.totals import plan_rows
+from clientbook.kit.db import Database
 from clientbook.kit.integrity import UniqueRule, violated_constraint
 from clientbook.settings import get_settings
 
@@ -64,6 +67,30 @@ class _DriverError(Exception):
     def __init__(self, message: str, constraint: str | None) -> None:
         super().__init__(message)
         self.constraint_name = constraint
+
+
+async def test_every_caller_of_is_citus_gets_the_answer(database_url: str) -> None:
+    """The senders and the lifecycle pass ask at once when a worker starts; none may be
+    told "not Citus" while the first answer is on its way."""
+    citus = os.environ.get("CLIENTBOOK_TEST_DATABASE_READY") == "1"
+    fresh = Database(database_url, pool_size=4)
+    try:
+        answers = await asyncio.gather(*(fresh.is_citus() for _ in range(4)))
+    finally:
+        await fresh.dispose()
+    assert answers == [citus] * 4
+
+
+async def test_a_distributed_database_runs_multi_shard_commands_sequentially(
+    database: Database,
+) -> None:
+    """Else a request that read a distributed table across shards (a scope check by store
+    code) could not then write a reference table such as ``stores``."""
+    if os.environ.get("CLIENTBOOK_TEST_DATABASE_READY") != "1":
+        pytest.skip("Citus only (make test-citus)")
+    async with database.reading() as session:
+        mode = await session.scalar(text("SHOW citus.multi_shard_modify_mode"))
+    assert mode == "sequential"
 
 
 def _integrity(message: str, constraint: str | None = None) -> IntegrityError:

@@ -39,6 +39,14 @@ STATEMENT_COUNT_TRIGGERS = (
 )
 ROW_COUNT_TRIGGER = "customer_counts_row"
 
+# A request reads distributed tables across shards (its scope check finds the store by
+# code, so it reads ``memberships`` on every shard) and may then write a reference table
+# (``stores``, ``auth_sessions``, ...). Citus refuses that write after a parallel read
+# ("cannot modify table ... because there was a parallel operation"), unless every
+# multi-shard command runs over one connection per node. Set for the database, so every
+# new connection of every worker and node has it.
+SEQUENTIAL = ("citus.multi_shard_modify_mode", "sequential")
+
 
 class NotCitus(Exception):
     """The database cannot be distributed (no Citus, or not migrated)."""
@@ -53,6 +61,7 @@ class Report:
     dropped_keys: int = 0
     added_keys: int = 0
     triggers_swapped: bool = False
+    sequential_set: bool = False
 
     @property
     def changed(self) -> bool:
@@ -62,6 +71,7 @@ class Report:
             or self.dropped_keys
             or self.added_keys
             or self.triggers_swapped
+            or self.sequential_set
         )
 
     def lines(self) -> list[str]:
@@ -79,6 +89,11 @@ class Report:
             )
         if self.added_keys:
             lines.append(f"added {self.added_keys} foreign key(s)")
+        if self.sequential_set:
+            lines.append(
+                "set citus.multi_shard_modify_mode = sequential for the database: "
+                "restart the API so its connections have it"
+            )
         if not self.changed:
             lines.append("already distributed: nothing to do")
         return lines
@@ -134,7 +149,23 @@ async def distribute(connection: AsyncConnection) -> Report:
         )
         report.distributed.append(table)
     report.added_keys = await _add_missing_foreign_keys(connection)
+    report.sequential_set = await _set_sequential(connection)
     return report
+
+
+async def _set_sequential(connection: AsyncConnection) -> bool:
+    name, value = SEQUENTIAL
+    settings = await connection.scalar(
+        text(
+            "SELECT setconfig FROM pg_db_role_setting WHERE setrole = 0 AND setdatabase = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+    )
+    if f"{name}={value}" in (settings or []):
+        return False
+    database = await connection.scalar(text("SELECT quote_ident(current_database())"))
+    await connection.execute(text(f"ALTER DATABASE {database} SET {name} TO '{value}'"))
+    return True
 
 
 async def _citus_version(connection: AsyncConnection) -> str:

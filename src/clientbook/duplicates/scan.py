@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.duplicates.candidates import COLUMNS, PER_KEY, Person, judge
 from clientbook.duplicates.found import Found, store_pairs
+from clientbook.kit.claims import claim
 from clientbook.kit.db import Database, utcnow
 from clientbook.kit.errors import NotFound
 from clientbook.models import Customer, DuplicateScan, Store
@@ -120,15 +121,17 @@ async def pairs_by_key(
 async def _claim(database: Database) -> tuple[uuid.UUID, uuid.UUID, int] | None:
     """The oldest unfinished scan, marked running: (store, scan, next step)."""
     async with database.transaction() as session:
-        scan = await session.scalar(
+        claimed = await claim(
+            session,
+            database,
             select(DuplicateScan)
             .where(DuplicateScan.status.in_(("queued", "running")))
             .order_by(DuplicateScan.created_at)
-            .limit(1)
-            .with_for_update(skip_locked=True)
+            .limit(1),
         )
-        if scan is None:
+        if not claimed:
             return None
+        scan = claimed[0]
         scan.status = "running"
         scan.started_at = scan.started_at or utcnow()
         return scan.store_id, scan.id, scan.done

@@ -192,13 +192,17 @@ class Database:
         """Whether this is a Citus coordinator, asked once: work queues that claim rows
         across stores cannot lock them there (``FOR UPDATE`` needs a single shard)."""
         if self._citus is None:
-            self._citus = False
+            # Set only once known: callers asking while the first answer is on its way
+            # ask too (a False meanwhile sent the senders' FOR UPDATE to a coordinator).
+            found = False
             if self.dialect == "postgresql":
                 async with self.reading() as session:
-                    found = await session.scalar(
-                        text("SELECT count(*) FROM pg_extension WHERE extname = 'citus'")
+                    found = bool(
+                        await session.scalar(
+                            text("SELECT count(*) FROM pg_extension WHERE extname = 'citus'")
+                        )
                     )
-                self._citus = bool(found)
+            self._citus = found
         return self._citus
 
     @asynccontextmanager

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from clientbook.customers.service import get_customer
+from clientbook.kit.claims import claim
 from clientbook.kit.db import Database, utcnow
 from clientbook.kit.errors import Conflict, NotFound
 from clientbook.kit.storage import Storage
@@ -176,15 +177,17 @@ def export_document(export: DataExport, store_code: str, rules: ExportRules) -> 
 async def build_pending(database: Database, storage: Storage, keep_days: int) -> int:
     """Build one pending export (the job runner); returns how many were built."""
     async with database.transaction() as session:
-        export = await session.scalar(
+        claimed = await claim(
+            session,
+            database,
             select(DataExport)
             .where(DataExport.status == "pending")
             .order_by(DataExport.created_at)
-            .limit(1)
-            .with_for_update(skip_locked=True)
+            .limit(1),
         )
-        if export is None:
+        if not claimed:
             return 0
+        export = claimed[0]
         scope = job_scope(await session.get_one(Store, export.store_id))
         await build_now(session, scope, storage, export, keep_days)
         return 1
@@ -193,13 +196,8 @@ async def build_pending(database: Database, storage: Storage, keep_days: int) ->
 async def remove_expired(database: Database, storage: Storage, now: datetime) -> int:
     """Archives past ``expires_at`` leave storage and the table."""
     async with database.transaction() as session:
-        expired = list(
-            await session.scalars(
-                select(DataExport)
-                .where(DataExport.expires_at < now)
-                .limit(500)
-                .with_for_update(skip_locked=True)
-            )
+        expired = await claim(
+            session, database, select(DataExport).where(DataExport.expires_at < now).limit(500)
         )
         for export in expired:
             if export.storage_key:

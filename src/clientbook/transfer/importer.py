@@ -15,7 +15,9 @@ keeps the batches before it and the same file imported again finishes the job. P
    (``matching.py``);
 4. the new customers go in with ``ON CONFLICT DO NOTHING`` (a customer added meanwhile by
    someone else is skipped, never an error), the changed ones are updated, and the audit
-   events recorded (``writes.py``: COPY and set-based statements on PostgreSQL).
+   events recorded (``writes.py``: COPY and set-based statements on PostgreSQL);
+5. on Citus, where a row-level trigger keeps the customer counts, the batch adds to them
+   in one upsert instead (``counts.py``).
 
 A row with neither e-mail nor loyalty card gets a deterministic id (UUIDv5 of the store
 and the row's canonical content), so importing it again finds it instead of adding it twice.
@@ -38,7 +40,7 @@ from clientbook.kit.db import Database, utcnow
 from clientbook.models import Customer
 from clientbook.pricing.service import active_price_list
 from clientbook.stores.scope import Role, StoreScope
-from clientbook.transfer import lookup
+from clientbook.transfer import counts, lookup
 from clientbook.transfer.formats import SourceRow
 from clientbook.transfer.matching import Batch, Target, restore, snapshot
 from clientbook.transfer.reports import Mode, Result, RowReport, Summary
@@ -119,13 +121,17 @@ async def _import_batch(
 async def _write_batch(
     session: AsyncSession, scope: StoreScope, rows: list[PreparedRow], mode: Mode
 ) -> list[RowReport]:
+    by_batch = await counts.count_by_batch(session)
     usable = await _usable_price_lists(session, scope, rows)
     existing = await _existing(session, scope, rows, lock=mode is Mode.upsert)
+    before = counts.tally(existing)
     batch = Batch(scope, mode, existing)
     reports = [batch.take(row, usable) for row in rows]
     writes = writes_for(session.get_bind().dialect.name)
-    await _insert(session, scope, writes, batch.created)
-    await _update(session, scope, writes, batch.updated)
+    inserted = await _insert(session, scope, writes, batch.created)
+    updated = await _update(session, scope, writes, batch.updated)
+    if by_batch and (inserted or updated):
+        await counts.add(session, scope.store_id, *counts.change(inserted + updated, before))
     return reports
 
 
@@ -164,11 +170,11 @@ async def _existing(
 
 async def _insert(
     session: AsyncSession, scope: StoreScope, writes: Writes, created: list[Target]
-) -> None:
-    """The batch's new customers; one some other writer has meanwhile taken (e-mail, card
-    or id) is skipped by ON CONFLICT DO NOTHING, never an error."""
+) -> list[Customer]:
+    """The batch's new customers (those inserted); one some other writer has meanwhile
+    taken (e-mail, card or id) is skipped by ON CONFLICT DO NOTHING, never an error."""
     if not created:
-        return
+        return []
     inserted = await writes.insert(session, scope, [t.customer for t in created])
     for target in created:
         if target.customer.id not in inserted:
@@ -176,17 +182,19 @@ async def _insert(
                 report.result, report.message = Result.skipped, RACED
     done = [t for t in created if t.customer.id in inserted]
     await writes.events(session, scope, "created", [(t.customer.id, t.fields) for t in done])
+    return [t.customer for t in done]
 
 
 async def _update(
     session: AsyncSession, scope: StoreScope, writes: Writes, updated: list[Target]
-) -> None:
+) -> list[Customer]:
     """The batch's changed customers (locked by the lookup)."""
     if not updated:
-        return
+        return []
     now = utcnow()
     for target in updated:
         target.customer.updated_at = now
         target.customer.version += 1
     await writes.update(session, scope, [t.customer for t in updated])
     await writes.events(session, scope, "updated", [(t.customer.id, t.fields) for t in updated])
+    return [t.customer for t in updated]

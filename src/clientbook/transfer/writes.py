@@ -5,7 +5,8 @@ Two ways, one result. On SQLite: one multi-row ``INSERT``, one executemany ``UPD
 protocol) to a temporary staging table, and one set-based ``INSERT ... SELECT`` or
 ``UPDATE ... FROM`` moves them into ``customers``, so a batch costs a handful of statements
 whatever its size; the events are copied straight into ``customer_events``. The
-statement-level triggers that keep ``customer_counts`` fire once per statement either way.
+statement-level triggers that keep ``customer_counts`` fire once per statement either way
+(on Citus the importer keeps them per batch: ``counts.py``).
 """
 
 import uuid
