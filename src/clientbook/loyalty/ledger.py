@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, select
+from sqlalchemy import Row, Select, and_, case, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.kit.db import utcnow
@@ -79,7 +80,7 @@ async def _locked(session: AsyncSession, scope: StoreScope, write: Write) -> Poi
 
 
 def _entry(
-    scope: StoreScope, write: Write, kind: str, amount: Decimal, balance: PointsBalance
+    scope: StoreScope, write: Write, kind: str, amount: Decimal, balance_after: Decimal
 ) -> PointsEntry:
     return PointsEntry(
         store_id=scope.store_id,
@@ -88,13 +89,17 @@ def _entry(
         wallet_id=write.wallet.id,
         kind=kind,
         amount=amount,
-        balance_after=balance.available + balance.locked,
+        balance_after=balance_after,
         source=write.source,
         reason=write.reason,
         idempotency_key=write.key,
         actor_user_id=scope.user_id,
         at=utcnow(),
     )
+
+
+def _total(balance: PointsBalance) -> Decimal:
+    return balance.available + balance.locked
 
 
 def _event(scope: StoreScope, write: Write, action: str) -> CustomerEvent:
@@ -113,7 +118,7 @@ def record_event(session: AsyncSession, scope: StoreScope, write: Write, action:
     session.add(_event(scope, write, action))
 
 
-async def _emit(
+async def emit_entry(
     session: AsyncSession, scope: StoreScope, event: EventType, write: Write, entry: PointsEntry
 ) -> None:
     await emit(
@@ -130,6 +135,99 @@ async def _emit(
     )
 
 
+@dataclass(frozen=True)
+class Credited:
+    """An earning's entry and lot, made but not yet added to the session, and the
+    balance row as the credit left it."""
+
+    entry: PointsEntry
+    lot: PointsLot
+    available: Decimal
+    owed: Decimal
+
+
+async def credit(
+    session: AsyncSession,
+    scope: StoreScope,
+    write: Write,
+    amount: Decimal,
+    *,
+    kind: str = "earn",
+    unlock_at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> Credited:
+    """Add ``amount`` to the balance row in one statement (made when missing, locked
+    until the transaction ends) and make the entry and lot that record it; the wallet's
+    pending and expiry periods apply unless dates are given."""
+    now = utcnow()
+    wallet = write.wallet
+    if unlock_at is None and wallet.pending_days:
+        unlock_at = now + timedelta(days=wallet.pending_days)
+    if expires_at is None and wallet.expiry_days:
+        expires_at = now + timedelta(days=wallet.expiry_days)
+    if expires_at is not None and expires_at <= now:
+        raise ValidationFailed.field("expires_at", "must be in the future")
+    is_locked = unlock_at is not None and unlock_at > now
+    after = await _add_to_balance(session, scope, write, amount, is_locked, now)
+    entry = _entry(scope, write, kind, amount, after.available + after.locked)
+    entry.unlock_at, entry.expires_at = unlock_at, expires_at
+    lot = PointsLot(
+        store_id=scope.store_id,
+        id=entry.id,
+        customer_id=write.customer_id,
+        wallet_id=wallet.id,
+        status="locked" if is_locked else "active",
+        amount=amount,
+        remaining=amount,
+        unlock_at=unlock_at,
+        expires_at=expires_at,
+        earned_at=now,
+    )
+    return Credited(entry, lot, after.available, after.owed)
+
+
+async def _add_to_balance(
+    session: AsyncSession,
+    scope: StoreScope,
+    write: Write,
+    amount: Decimal,
+    is_locked: bool,
+    now: datetime,
+) -> Row[tuple[Decimal, Decimal, Decimal]]:
+    """``INSERT ... ON CONFLICT DO UPDATE`` adding to the row: no read before the write,
+    and the row stays locked, so writes to one wallet still queue."""
+    table = PointsBalance.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(PointsBalance).values(
+        store_id=scope.store_id,
+        customer_id=write.customer_id,
+        wallet_id=write.wallet.id,
+        available=ZERO if is_locked else amount,
+        locked=amount if is_locked else ZERO,
+        earned=amount,
+        updated_at=now,
+    )
+    new = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.store_id, table.c.customer_id, table.c.wallet_id],
+        set_={
+            "available": table.c.available + new.available,
+            "locked": table.c.locked + new.locked,
+            "earned": table.c.earned + new.earned,
+            "updated_at": new.updated_at,
+        },
+    ).returning(table.c.available, table.c.locked, table.c.owed)
+    return (await session.execute(statement)).one()
+
+
+async def settle_owed(
+    session: AsyncSession, scope: StoreScope, write: Write, credited: Credited
+) -> None:
+    """After a credit: usable points go first to what a return could not take back."""
+    if credited.owed > ZERO and credited.available > ZERO:
+        await _pay_owed(session, scope, write, await lock_balance(session, scope, write))
+
+
 async def earn(
     session: AsyncSession,
     scope: StoreScope,
@@ -141,46 +239,17 @@ async def earn(
     expires_at: datetime | None = None,
 ) -> PointsEntry:
     """Add a lot; the wallet's pending and expiry periods apply unless dates are given."""
-    now = utcnow()
-    wallet = write.wallet
-    if unlock_at is None and wallet.pending_days:
-        unlock_at = now + timedelta(days=wallet.pending_days)
-    if expires_at is None and wallet.expiry_days:
-        expires_at = now + timedelta(days=wallet.expiry_days)
-    if expires_at is not None and expires_at <= now:
-        raise ValidationFailed.field("expires_at", "must be in the future")
-    balance = await lock_balance(session, scope, write)
-    is_locked = unlock_at is not None and unlock_at > now
-    if is_locked:
-        balance.locked += amount
-    else:
-        balance.available += amount
-    balance.earned += amount
-    balance.updated_at = now
-    entry = _entry(scope, write, kind, amount, balance)
-    entry.unlock_at, entry.expires_at = unlock_at, expires_at
-    session.add(entry)
-    await session.flush()
-    session.add(
-        PointsLot(
-            store_id=scope.store_id,
-            id=entry.id,
-            customer_id=write.customer_id,
-            wallet_id=wallet.id,
-            status="locked" if is_locked else "active",
-            amount=amount,
-            remaining=amount,
-            unlock_at=unlock_at,
-            expires_at=expires_at,
-            earned_at=now,
-        )
+    credited = await credit(
+        session, scope, write, amount, kind=kind, unlock_at=unlock_at, expires_at=expires_at
     )
+    session.add(credited.entry)
+    await session.flush()
+    session.add(credited.lot)
     session.add(_event(scope, write, f"points.{kind}"))
     await session.flush()
-    await _emit(session, scope, EventType.points_earned, write, entry)
-    if balance.owed > ZERO and balance.available > ZERO:
-        await _pay_owed(session, scope, write, balance)
-    return entry
+    await emit_entry(session, scope, EventType.points_earned, write, credited.entry)
+    await settle_owed(session, scope, write, credited)
+    return credited.entry
 
 
 async def _pay_owed(
@@ -219,7 +288,7 @@ async def spend(
     balance.available -= amount
     balance.used += amount
     balance.updated_at = utcnow()
-    entry = _entry(scope, write, kind, -amount, balance)
+    entry = _entry(scope, write, kind, -amount, _total(balance))
     session.add(entry)
     await session.flush()
     left = amount
@@ -238,7 +307,7 @@ async def spend(
         raise RuntimeError(f"ledger out of step: {left} points not found in lots")
     session.add(_event(scope, write, f"points.{kind}"))
     await session.flush()
-    await _emit(session, scope, EventType.points_spent, write, entry)
+    await emit_entry(session, scope, EventType.points_spent, write, entry)
     return entry
 
 
@@ -283,7 +352,7 @@ async def settle_lot(
         lot.status = "active"
         balance.locked -= lot.remaining
         balance.available += lot.remaining
-        session.add(_entry(scope, write, "unlock", ZERO, balance))
+        session.add(_entry(scope, write, "unlock", ZERO, _total(balance)))
         session.add(_event(scope, write, "points.unlock"))
         changed = True
     if lot.status != "expired" and lot.expires_at is not None and lot.expires_at <= now:
@@ -296,7 +365,7 @@ async def settle_lot(
         lot.remaining = ZERO
         lot.status = "expired"
         if left > ZERO:
-            session.add(_entry(scope, write, "expire", -left, balance))
+            session.add(_entry(scope, write, "expire", -left, _total(balance)))
             session.add(_event(scope, write, "points.expire"))
             expired = True
         changed = True
