@@ -9,8 +9,10 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Row, Select, and_, case, select
+from sqlalchemy import Row, Select, and_, bindparam, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -196,19 +198,30 @@ async def _add_to_balance(
 ) -> Row[tuple[Decimal, Decimal, Decimal]]:
     """``INSERT ... ON CONFLICT DO UPDATE`` adding to the row: no read before the write,
     and the row stays locked, so writes to one wallet still queue."""
+    values = {
+        "store_id": scope.store_id,
+        "customer_id": write.customer_id,
+        "wallet_id": write.wallet.id,
+        "available": ZERO if is_locked else amount,
+        "locked": amount if is_locked else ZERO,
+        "earned": amount,
+        "updated_at": now,
+    }
+    statement = _balance_upsert(session.get_bind().dialect.name)
+    return (await session.execute(statement, values)).one()
+
+
+@cache
+def _balance_upsert(dialect: str) -> Any:
+    """Built once per dialect: making the statement costs more than running it."""
     table = PointsBalance.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(PointsBalance).values(
-        store_id=scope.store_id,
-        customer_id=write.customer_id,
-        wallet_id=write.wallet.id,
-        available=ZERO if is_locked else amount,
-        locked=amount if is_locked else ZERO,
-        earned=amount,
-        updated_at=now,
+    columns = ("store_id", "customer_id", "wallet_id", "available", "locked", "earned")
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    statement = insert(PointsBalance).values(
+        {name: bindparam(name) for name in (*columns, "updated_at")}
     )
     new = statement.excluded
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[table.c.store_id, table.c.customer_id, table.c.wallet_id],
         set_={
             "available": table.c.available + new.available,
@@ -217,15 +230,18 @@ async def _add_to_balance(
             "updated_at": new.updated_at,
         },
     ).returning(table.c.available, table.c.locked, table.c.owed)
-    return (await session.execute(statement)).one()
 
 
 async def settle_owed(
     session: AsyncSession, scope: StoreScope, write: Write, credited: Credited
 ) -> None:
-    """After a credit: usable points go first to what a return could not take back."""
-    if credited.owed > ZERO and credited.available > ZERO:
-        await _pay_owed(session, scope, write, await lock_balance(session, scope, write))
+    """After a credit: usable points go first to what a return could not take back
+    (read again under the lock: an earlier credit of this request may have paid it)."""
+    if credited.owed <= ZERO or credited.available <= ZERO:
+        return
+    balance = await lock_balance(session, scope, write)
+    if balance.owed > ZERO and balance.available > ZERO:
+        await _pay_owed(session, scope, write, balance)
 
 
 async def earn(

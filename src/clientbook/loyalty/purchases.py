@@ -5,9 +5,10 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -204,25 +205,27 @@ async def _place(
             state.customer_id,
             tiers.change_event(state, moved.tier_id),
         )
+    values = {
+        "store_id": scope.store_id,
+        "customer_id": state.customer_id,
+        "tier_id": moved.tier_id,
+        "evaluated_at": moved.evaluated_at,
+    }
+    await session.execute(_member_upsert(session.get_bind().dialect.name), values)
+
+
+@cache
+def _member_upsert(dialect: str) -> Any:
+    """Built once per dialect, like the stats upsert."""
     table = Member.__table__
-    statement = (
-        _dialect(session)
-        .insert(Member)
-        .values(
-            store_id=scope.store_id,
-            customer_id=state.customer_id,
-            tier_id=moved.tier_id,
-            evaluated_at=moved.evaluated_at,
-        )
-    )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.store_id, table.c.customer_id],
-            set_={
-                "tier_id": statement.excluded.tier_id,
-                "evaluated_at": statement.excluded.evaluated_at,
-            },
-        )
+    columns = ("store_id", "customer_id", "tier_id", "evaluated_at")
+    statement = _insert(dialect)(Member).values({name: bindparam(name) for name in columns})
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.store_id, table.c.customer_id],
+        set_={
+            "tier_id": statement.excluded.tier_id,
+            "evaluated_at": statement.excluded.evaluated_at,
+        },
     )
 
 
@@ -232,38 +235,19 @@ async def _add_to_stats(
     """Count a completed purchase in one upsert; the average is the one expected from
     the stats as read, corrected by a second statement only when another purchase of
     the customer was counted meanwhile. Returns the new eligible total."""
-    table = PurchaseStats.__table__
     expected = _average(standing.total + purchase.total, standing.count + 1)
-    statement = (
-        _dialect(session)
-        .insert(PurchaseStats)
-        .values(
-            store_id=scope.store_id,
-            customer_id=purchase.customer_id,
-            count=1,
-            total=purchase.total,
-            total_without_delivery=purchase.total - purchase.delivery_costs,
-            eligible_total=rules.eligible_amount(purchase),
-            average=expected,
-            last_at=purchase.purchased_at,
-        )
-    )
-    new, old = statement.excluded, table.c
-    later = case(
-        (old.last_at.is_(None) | (new.last_at > old.last_at), new.last_at), else_=old.last_at
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[old.store_id, old.customer_id],
-        set_={
-            "count": old.count + new.count,
-            "total": old.total + new.total,
-            "total_without_delivery": old.total_without_delivery + new.total_without_delivery,
-            "eligible_total": old.eligible_total + new.eligible_total,
-            "average": new.average,
-            "last_at": later,
-        },
-    ).returning(old.count, old.total, old.eligible_total)
-    count, total, eligible_total = (await session.execute(statement)).one()
+    values = {
+        "store_id": scope.store_id,
+        "customer_id": purchase.customer_id,
+        "count": 1,
+        "total": purchase.total,
+        "total_without_delivery": purchase.total - purchase.delivery_costs,
+        "eligible_total": rules.eligible_amount(purchase),
+        "average": expected,
+        "last_at": purchase.purchased_at,
+    }
+    statement = _stats_upsert(session.get_bind().dialect.name)
+    count, total, eligible_total = (await session.execute(statement, values)).one()
     average = _average(total, count)
     if average != expected:
         await session.execute(
@@ -281,8 +265,30 @@ def _average(total: Decimal, count: int) -> Decimal:
     return (total / count).quantize(rules.CENT) if count else ZERO
 
 
-def _dialect(session: AsyncSession) -> Any:
-    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+@cache
+def _stats_upsert(dialect: str) -> Any:
+    """Built once per dialect: making the statement costs more than running it."""
+    columns = PurchaseStats.__table__.c
+    names = ["store_id", "customer_id", "count", "total", "total_without_delivery"]
+    names += ["eligible_total", "average", "last_at"]
+    statement = _insert(dialect)(PurchaseStats).values({name: bindparam(name) for name in names})
+    new, old = statement.excluded, columns
+    newer = old.last_at.is_(None) | (new.last_at > old.last_at)
+    return statement.on_conflict_do_update(
+        index_elements=[old.store_id, old.customer_id],
+        set_={
+            "count": old.count + new.count,
+            "total": old.total + new.total,
+            "total_without_delivery": old.total_without_delivery + new.total_without_delivery,
+            "eligible_total": old.eligible_total + new.eligible_total,
+            "average": new.average,
+            "last_at": case((newer, new.last_at), else_=old.last_at),
+        },
+    ).returning(old.count, old.total, old.eligible_total)
+
+
+def _insert(dialect: str) -> Any:
+    return (postgresql if dialect == "postgresql" else sqlite).insert
 
 
 async def _take_back(
