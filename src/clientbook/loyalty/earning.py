@@ -44,6 +44,7 @@ class Standing:
     count: int
     total: Decimal
     referral_pending: bool
+    rules: list[tuple[EarningRule, Wallet]]  # the store's earning rules, each with its wallet
 
 
 async def read_standing(
@@ -55,12 +56,14 @@ async def read_standing(
     deleted: bool = False,
 ) -> Standing:
     """One statement for the customer (404 when missing, or deleted unless asked for),
-    the programme, the member row, the stats and the flags; then the tiers and the
-    points-mode value only when the store has tiers."""
+    the programme, the member row, the stats, the flags and the store's earning rules
+    (a row per rule); then the tiers and the points-mode value only when the store has
+    tiers."""
     params = {"store_id": scope.store_id, "customer_id": customer_id}
-    row = (await session.execute(_STANDING, params)).one_or_none()
-    if row is None or (row.deleted_at is not None and not deleted):
+    rows = (await session.execute(_STANDING, params)).all()
+    if not rows or (rows[0].deleted_at is not None and not deleted):
         raise NotFound("Customer not found")
+    row = rows[0]
     if not row.subscribed:
         no_subscribers(session, scope)
     programme = _programme(scope, row)
@@ -86,13 +89,14 @@ async def read_standing(
         count=row.stats_count or 0,
         total=row.total if row.total is not None else ZERO,
         referral_pending=bool(row.referral_pending),
+        rules=[(r[0], r[1]) for r in rows if r[0] is not None],
     )
 
 
 def _standing_query() -> Any:
     store: Any = bindparam("store_id")
     customer_id: Any = bindparam("customer_id")
-    c, p, m, s = Customer, Programme, Member, PurchaseStats
+    c, p, m, s, r, w = Customer, Programme, Member, PurchaseStats, EarningRule, Wallet
     mine = and_(m.store_id == c.store_id, m.customer_id == c.id)
     stats = and_(s.store_id == c.store_id, s.customer_id == c.id)
     subscribed = exists().where(WebhookEndpoint.store_id == store, WebhookEndpoint.active)
@@ -104,6 +108,8 @@ def _standing_query() -> Any:
     )
     return (
         select(
+            r,
+            w,
             c.deleted_at,
             p.store_id.label("programme_store_id"),
             p.tier_mode,
@@ -124,7 +130,10 @@ def _standing_query() -> Any:
         .outerjoin(p, p.store_id == c.store_id)
         .outerjoin(m, mine)
         .outerjoin(s, stats)
+        .outerjoin(r, r.store_id == c.store_id)
+        .outerjoin(w, and_(w.store_id == r.store_id, w.id == r.wallet_id))
         .where(c.store_id == store, c.id == customer_id)
+        .order_by(r.created_at, r.id)
         .with_for_update(read=True, key_share=True, of=c)
     )
 
@@ -142,19 +151,3 @@ def _programme(scope: StoreScope, row: Row) -> Programme:  # type: ignore[type-a
         downgrade_mode=row.downgrade_mode,
         downgrade_days=row.downgrade_days,
     )
-
-
-async def rules_and_wallets(
-    session: AsyncSession, scope: StoreScope
-) -> list[tuple[EarningRule, Wallet]]:
-    """The store's earning rules in their order, each with its wallet, in one read."""
-    rows = await session.execute(
-        select(EarningRule, Wallet)
-        .join(
-            Wallet,
-            and_(Wallet.store_id == EarningRule.store_id, Wallet.id == EarningRule.wallet_id),
-        )
-        .where(EarningRule.store_id == scope.store_id)
-        .order_by(EarningRule.created_at, EarningRule.id)
-    )
-    return [(rule, wallet) for rule, wallet in rows]

@@ -61,7 +61,7 @@ async def record_purchase(session: AsyncSession, scope: StoreScope, data: Purcha
     for name in ("total", "delivery_costs", "excluded_amount"):
         setattr(purchase, name, getattr(data, name).quantize(rules.CENT))
     purchase.points_earned = ZERO
-    earnings = await _earnings(session, scope, purchase, standing)
+    earnings = _earnings(purchase, standing)
     session.add(purchase)
     async with unique_violations(PURCHASE_UNIQUES):
         await session.flush()
@@ -102,7 +102,7 @@ async def change_status(
         standing = await earning.read_standing(
             session, scope, purchase.customer_id, now, deleted=True
         )
-        earnings = await _earnings(session, scope, purchase, standing)
+        earnings = _earnings(purchase, standing)
         await _complete(session, scope, purchase, standing, earnings)
     elif status in CLOSED and was == COMPLETED:
         await _take_back(session, scope, purchase, purchase.total - purchase.returned_amount)
@@ -134,9 +134,7 @@ class Earning:
     points: Decimal
 
 
-async def _earnings(
-    session: AsyncSession, scope: StoreScope, purchase: Purchase, standing: earning.Standing
-) -> list[Earning]:
+def _earnings(purchase: Purchase, standing: earning.Standing) -> list[Earning]:
     """What each rule gives a completed purchase at the tier held before it; the total
     is added to ``points_earned`` (before the purchase is written, so one insert holds it)."""
     if purchase.status != COMPLETED:
@@ -144,7 +142,7 @@ async def _earnings(
     tier = standing.placement.tier
     tier_id = tier.id if tier else None
     found = []
-    for rule, wallet in await earning.rules_and_wallets(session, scope):
+    for rule, wallet in standing.rules:
         points = rules.points_for(rule, purchase, tier_id)
         if points > ZERO:
             found.append(Earning(rule.id, wallet, points))
