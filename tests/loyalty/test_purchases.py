@@ -330,13 +330,13 @@ async def test_pages_sorted_by_a_purchase_figure_walk_buyers_and_others_in_one_o
             assert walked == expected, (order, size)
 
 
-async def test_an_earning_purchase_is_written_in_nine_statements(
+async def test_an_earning_purchase_is_written_in_few_statements(
     client: httpx.AsyncClient, factory: Factory, database: Database
 ) -> None:
     """The earning benchmark's path (a rule, no tiers, no webhook endpoint, no pending
     referral): the scope check, one read of the customer's standing and the store's
-    rules, then the purchase, balance, events, entry, lot, stats and member writes.
-    It was 21."""
+    rules, then the purchase, the balance with its entry and lot (one statement on
+    PostgreSQL, three on SQLite), the events, the stats and the member. It was 21."""
     ctx = await factory.store()
     await _rule(client, ctx)
     customer = await factory.customer(ctx)
@@ -353,7 +353,8 @@ async def test_an_earning_purchase_is_written_in_nine_statements(
     finally:
         event.remove(database.engine.sync_engine, "before_cursor_execute", count)
     assert bought["points_earned"] == "84.97"
-    assert len(statements) <= 9, "\n".join(s[:80] for s in statements)
+    most = 7 if database.dialect == "postgresql" else 9
+    assert len(statements) <= most, "\n".join(s[:80] for s in statements)
     assert wallet_of(await status(client, ctx, customer.id))["active"] == "169.94"
     stats = await _stats(database, ctx, customer.id)
     assert (stats.count, str(stats.total), str(stats.average)) == (2, "169.94", "84.97")

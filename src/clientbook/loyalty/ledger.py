@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, case, select
+from sqlalchemy import Select, and_, bindparam, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,11 +139,10 @@ async def emit_entry(
 
 @dataclass(frozen=True)
 class Credited:
-    """An earning's entry and lot, made but not yet added to the session, and the
-    balance row as the credit left it."""
+    """An earning's entry (its ``balance_after`` filled in) and the balance row as the
+    credit left it."""
 
     entry: PointsEntry
-    lot: PointsLot
     available: Decimal
     owed: Decimal
 
@@ -158,9 +157,13 @@ async def credit(
     unlock_at: datetime | None = None,
     expires_at: datetime | None = None,
 ) -> Credited:
-    """Add ``amount`` to the balance row in one statement (made when missing, locked
-    until the transaction ends) and make the entry and lot that record it; the wallet's
-    pending and expiry periods apply unless dates are given."""
+    """Add ``amount`` to the balance row (made when missing, locked until the
+    transaction ends) and write the entry and the lot that record it; the wallet's
+    pending and expiry periods apply unless dates are given.
+
+    The same three writes on both databases: on PostgreSQL one statement (a
+    data-modifying CTE), on SQLite the balance upsert, then the entry and the lot go in
+    with the session's next flush."""
     now = utcnow()
     wallet = write.wallet
     if unlock_at is None and wallet.pending_days:
@@ -170,45 +173,112 @@ async def credit(
     if expires_at is not None and expires_at <= now:
         raise ValidationFailed.field("expires_at", "must be in the future")
     is_locked = unlock_at is not None and unlock_at > now
-    after = await _add_to_balance(session, scope, write, amount, is_locked, now)
-    entry = _entry(scope, write, kind, amount, after.available + after.locked)
-    entry.unlock_at, entry.expires_at = unlock_at, expires_at
-    lot = PointsLot(
-        store_id=scope.store_id,
-        id=entry.id,
-        customer_id=write.customer_id,
-        wallet_id=wallet.id,
-        status="locked" if is_locked else "active",
-        amount=amount,
-        remaining=amount,
-        unlock_at=unlock_at,
-        expires_at=expires_at,
-        earned_at=now,
-    )
-    return Credited(entry, lot, after.available, after.owed)
-
-
-async def _add_to_balance(
-    session: AsyncSession,
-    scope: StoreScope,
-    write: Write,
-    amount: Decimal,
-    is_locked: bool,
-    now: datetime,
-) -> Row[tuple[Decimal, Decimal, Decimal]]:
-    """``INSERT ... ON CONFLICT DO UPDATE`` adding to the row: no read before the write,
-    and the row stays locked, so writes to one wallet still queue."""
+    entry = _entry(scope, write, kind, amount, ZERO)
+    entry.unlock_at, entry.expires_at, entry.at = unlock_at, expires_at, now
     values = {
         "store_id": scope.store_id,
         "customer_id": write.customer_id,
-        "wallet_id": write.wallet.id,
+        "wallet_id": wallet.id,
         "available": ZERO if is_locked else amount,
         "locked": amount if is_locked else ZERO,
         "earned": amount,
         "updated_at": now,
     }
-    statement = _balance_upsert(session.get_bind().dialect.name)
-    return (await session.execute(statement, values)).one()
+    if session.get_bind().dialect.name == "postgresql":
+        values |= {
+            "entry_id": entry.id,
+            "kind": kind,
+            "amount": amount,
+            "source": write.source,
+            "reason": write.reason,
+            "unlock_at": unlock_at,
+            "expires_at": expires_at,
+            "idempotency_key": write.key,
+            "actor_user_id": scope.user_id,
+            "status": "locked" if is_locked else "active",
+        }
+        after = (await session.execute(_credit_postgres(), values)).one()
+    else:
+        after = (await session.execute(_balance_upsert("sqlite"), values)).one()
+        session.add_all((entry, _lot(entry, "locked" if is_locked else "active")))
+    entry.balance_after = after.available + after.locked
+    return Credited(entry, after.available, after.owed)
+
+
+def _lot(entry: PointsEntry, status: str) -> PointsLot:
+    return PointsLot(
+        store_id=entry.store_id,
+        id=entry.id,
+        customer_id=entry.customer_id,
+        wallet_id=entry.wallet_id,
+        status=status,
+        amount=entry.amount,
+        remaining=entry.amount,
+        unlock_at=entry.unlock_at,
+        expires_at=entry.expires_at,
+        earned_at=entry.at,
+    )
+
+
+@cache
+def _credit_postgres() -> Any:
+    """Balance upsert, entry and lot as one statement: the entry's ``balance_after``
+    comes from the upsert's RETURNING, the lot from the entry's. Built once."""
+    entries, lots = PointsEntry.__table__.c, PointsLot.__table__.c
+    balance = _balance_upsert("postgresql").cte("balance")
+
+    def param(name: str, column: Any) -> Any:
+        return bindparam(name, type_=column.type)
+
+    def insert_from(model: Any, source: Any, values: dict[str, Any]) -> Any:
+        chosen = select(*values.values()).select_from(source)
+        return postgresql.insert(model).from_select(list(values), chosen)
+
+    entry = (
+        insert_from(
+            PointsEntry,
+            balance,
+            {
+                "store_id": param("store_id", entries.store_id),
+                "id": param("entry_id", entries.id),
+                "customer_id": param("customer_id", entries.customer_id),
+                "wallet_id": param("wallet_id", entries.wallet_id),
+                "kind": param("kind", entries.kind),
+                "amount": param("amount", entries.amount),
+                "balance_after": balance.c.available + balance.c.locked,
+                "source": param("source", entries.source),
+                "reason": param("reason", entries.reason),
+                "unlock_at": param("unlock_at", entries.unlock_at),
+                "expires_at": param("expires_at", entries.expires_at),
+                "idempotency_key": param("idempotency_key", entries.idempotency_key),
+                "actor_user_id": param("actor_user_id", entries.actor_user_id),
+                "at": param("updated_at", entries.at),
+            },
+        )
+        .returning(entries.id)
+        .cte("entry")
+    )
+    lot = (
+        insert_from(
+            PointsLot,
+            entry,
+            {
+                "store_id": param("store_id", lots.store_id),
+                "id": entry.c.id,
+                "customer_id": param("customer_id", lots.customer_id),
+                "wallet_id": param("wallet_id", lots.wallet_id),
+                "status": param("status", lots.status),
+                "amount": param("amount", lots.amount),
+                "remaining": param("amount", lots.remaining),
+                "unlock_at": param("unlock_at", lots.unlock_at),
+                "expires_at": param("expires_at", lots.expires_at),
+                "earned_at": param("updated_at", lots.earned_at),
+            },
+        )
+        .returning(lots.id)
+        .cte("lot")
+    )
+    return select(balance.c.available, balance.c.locked, balance.c.owed).add_cte(lot)
 
 
 @cache
@@ -258,9 +328,6 @@ async def earn(
     credited = await credit(
         session, scope, write, amount, kind=kind, unlock_at=unlock_at, expires_at=expires_at
     )
-    session.add(credited.entry)
-    await session.flush()
-    session.add(credited.lot)
     session.add(_event(scope, write, f"points.{kind}"))
     await session.flush()
     await emit_entry(session, scope, EventType.points_earned, write, credited.entry)

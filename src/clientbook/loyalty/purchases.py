@@ -173,7 +173,6 @@ async def _complete(
             if found.wallet.code == DEFAULT_CODE:
                 earned += found.points
     for write, credited in credits:
-        session.add_all((credited.entry, credited.lot))
         ledger.record_event(session, scope, write, "points.earn")
         await ledger.emit_entry(session, scope, EventType.points_earned, write, credited.entry)
     eligible_total = await _add_to_stats(session, scope, purchase, standing)
