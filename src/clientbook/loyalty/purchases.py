@@ -193,15 +193,7 @@ async def _place(
     purchase); a change is recorded like ``tiers.place`` records it."""
     state = known.member
     moved = tiers.move(known, now)
-    if moved.changed:
-        await audit.record(session, scope, state.customer_id, "tier.changed", ["tier"])
-        await emit(
-            session,
-            scope,
-            EventType.tier_changed,
-            state.customer_id,
-            tiers.change_event(state, moved.tier_id),
-        )
+    await tiers.record_move(session, scope, state, moved)
     values = {
         "store_id": scope.store_id,
         "customer_id": state.customer_id,

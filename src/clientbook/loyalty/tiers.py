@@ -203,9 +203,18 @@ def move(known: Placement, now: datetime, force: bool = False) -> Move:
     return Move(found, evaluated, changed)
 
 
-def change_event(state: Member, new_id: uuid.UUID | None) -> dict[str, object]:
-    """The ``tier.changed`` webhook payload for a move from the stored tier."""
-    return {"tier_id": _id(new_id), "previous_tier_id": _id(state.tier_id)}
+async def record_move(session: AsyncSession, scope: StoreScope, state: Member, moved: Move) -> None:
+    """A tier change in the customer's trail and to webhooks (nothing when unchanged)."""
+    if not moved.changed:
+        return
+    await audit.record(session, scope, state.customer_id, "tier.changed", ["tier"])
+    await emit(
+        session,
+        scope,
+        EventType.tier_changed,
+        state.customer_id,
+        {"tier_id": _id(moved.tier_id), "previous_tier_id": _id(state.tier_id)},
+    )
 
 
 async def place(
@@ -215,15 +224,7 @@ async def place(
     (a purchase) places the customer without reading the rules and tiers again."""
     state = known.member
     moved = move(known, now, force)
-    if moved.changed:
-        await audit.record(session, scope, state.customer_id, "tier.changed", ["tier"])
-        await emit(
-            session,
-            scope,
-            EventType.tier_changed,
-            state.customer_id,
-            change_event(state, moved.tier_id),
-        )
+    await record_move(session, scope, state, moved)
     state.evaluated_at = moved.evaluated_at
     state.tier_id = moved.tier_id
     await session.flush()
