@@ -793,7 +793,11 @@ if __name__ == "__main__":
     parser.add_argument(
         "--api-key", action="store_true", help="sign requests with an admin API key, not a JWT"
     )
+    parser.add_argument(
+        "--port", type=int, default=PORT, help="the server's port (two runs on one machine)"
+    )
     arguments = parser.parse_args()
+    PORT, BASE = arguments.port, f"http://127.0.0.1:{arguments.port}"
     run(
         arguments.duration,
         None if arguments.only else arguments.out,

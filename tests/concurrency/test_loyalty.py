@@ -2,13 +2,18 @@
 covers 10 spends lets exactly 10 of 50 through, and the ledger still reconciles."""
 
 import asyncio
+from decimal import Decimal
+
+from sqlalchemy import select
 
 from clientbook.kit.db import Database
+from clientbook.models import PointsBalance, PurchaseStats
 from tests.factories import Factory
 from tests.loyalty.helpers import assert_reconciled, points_url
 from tests.server import LiveServer, assert_statuses
 
 SPENDS = 50
+PURCHASES = 20
 
 
 async def test_fifty_spends_of_a_balance_for_ten_let_exactly_ten_through(
@@ -120,4 +125,73 @@ async def test_one_customers_concurrent_redemptions_keep_the_limit_and_the_balan
     assert_statuses(responses, {201, 409})
     assert sum(1 for r in created if r["reward_name"] == "Twice") == 2
     assert sum(1 for r in created if r["reward_name"] == "Costly") == 3
+    await assert_reconciled(database, ctx.id)
+
+
+async def test_one_customers_concurrent_purchases_are_all_counted_and_credited(
+    live_server: LiveServer, factory: Factory, database: Database
+) -> None:
+    """A purchase adds to the balance, stats and member rows with upserts and no read
+    first: purchases of one new customer racing on both workers lose none of them, and
+    the stored average is the total's, whichever purchase was counted last. In purchase
+    mode the tier follows the stats as counted, so the last purchase places it."""
+    ctx = await factory.store()
+    customer = await factory.customer(ctx)
+    totals = [Decimal(f"{10 + i}.{i:02d}") for i in range(PURCHASES)]
+    async with live_server.client() as client:
+        made = await client.post(
+            f"{ctx.base}/tiers",
+            json={"name": "Silver", "reward_percent": "5", "condition_value": 100},
+            headers=ctx.admin.headers,
+        )
+        assert made.status_code == 201, made.text
+        mode = await client.put(
+            f"{ctx.base}/loyalty-programme",
+            json={"tier_mode": "purchases"},
+            headers=ctx.admin.headers,
+        )
+        assert mode.status_code == 200, mode.text
+        rule = await client.post(
+            f"{ctx.base}/earning-rules",
+            json={"name": "1 per unit", "points_per_unit": "1"},
+            headers=ctx.admin.headers,
+        )
+        assert rule.status_code == 201, rule.text
+        responses = await asyncio.gather(
+            *(
+                client.post(
+                    f"{ctx.base}/purchases",
+                    json={
+                        "customer_id": str(customer.id),
+                        "number": f"RACE-{i}",
+                        "status": "completed",
+                        "total": str(total),
+                        "currency": "EUR",
+                        "purchased_at": f"2026-11-{i + 1:02d}T10:00:00Z",
+                    },
+                    headers=ctx.seller.headers,
+                )
+                for i, total in enumerate(totals)
+            )
+        )
+        loyalty = await client.get(
+            f"{ctx.base}/customers/{customer.id}/loyalty", headers=ctx.seller.headers
+        )
+    assert set(assert_statuses(responses, {201})) == {201}
+    assert loyalty.json()["tier"]["name"] == "Silver"
+    async with database.transaction() as session:
+        stats = await session.get(PurchaseStats, (ctx.id, customer.id))
+        balance = await session.scalar(
+            select(PointsBalance).where(
+                PointsBalance.store_id == ctx.id, PointsBalance.customer_id == customer.id
+            )
+        )
+    assert stats is not None
+    assert balance is not None
+    total = sum(totals, Decimal(0))
+    assert (stats.count, stats.total, stats.eligible_total) == (PURCHASES, total, total)
+    assert stats.average == (total / PURCHASES).quantize(Decimal("0.01"))
+    assert stats.last_at is not None
+    assert stats.last_at.day == PURCHASES
+    assert (balance.available, balance.earned) == (total, total)
     await assert_reconciled(database, ctx.id)

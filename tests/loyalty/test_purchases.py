@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from clientbook.kit.db import Database
 from clientbook.models import PointsBalance, PurchaseStats
@@ -328,3 +328,34 @@ async def test_pages_sorted_by_a_purchase_figure_walk_buyers_and_others_in_one_o
                 assert response.status_code == 200, response.text
                 walked += [c["id"] for c in response.json()["data"]]
             assert walked == expected, (order, size)
+
+
+async def test_an_earning_purchase_is_written_in_few_statements(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    """The earning benchmark's path (a rule, no tiers, no webhook endpoint, no pending
+    referral): the scope check, one read of the customer's standing and the store's
+    rules, then the purchase, the balance with its entry and lot (one statement on
+    PostgreSQL, three on SQLite), the events, the stats and the member. It was 21."""
+    ctx = await factory.store()
+    await _rule(client, ctx)
+    customer = await factory.customer(ctx)
+    await _buy(client, ctx, customer.id)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        if not sql.lstrip().upper().startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")):
+            statements.append(sql)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        bought = await _buy(client, ctx, customer.id)
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+    assert bought["points_earned"] == "84.97"
+    most = 7 if database.dialect == "postgresql" else 9
+    assert len(statements) <= most, "\n".join(s[:80] for s in statements)
+    assert wallet_of(await status(client, ctx, customer.id))["active"] == "169.94"
+    stats = await _stats(database, ctx, customer.id)
+    assert (stats.count, str(stats.total), str(stats.average)) == (2, "169.94", "84.97")
+    await assert_reconciled(database, ctx.id)

@@ -5,18 +5,20 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.audit import service as audit
-from clientbook.customers.service import get_customer
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import Conflict, NotFound, ValidationFailed
 from clientbook.kit.integrity import UniqueRule, insert_new, unique_violations
-from clientbook.loyalty import ledger, points_of_sale, referrals, rules, tiers
+from clientbook.loyalty import earning, ledger, points_of_sale, referrals, rules, tiers
 from clientbook.loyalty.wallets import DEFAULT_CODE, wallet_by_id
-from clientbook.models import PointsEntry, Purchase, PurchaseStats
+from clientbook.models import Member, PointsEntry, Purchase, PurchaseStats, Wallet
 from clientbook.models.loyalty import ZERO
 from clientbook.stores.scope import StoreScope
 from clientbook.webhooks.events import EventType, emit
@@ -53,11 +55,13 @@ class PurchaseData:
 async def record_purchase(session: AsyncSession, scope: StoreScope, data: PurchaseData) -> Purchase:
     if data.delivery_costs + data.excluded_amount > data.total:
         raise ValidationFailed.field("total", "must cover delivery_costs and excluded_amount")
-    await get_customer(session, scope, data.customer_id, for_share=True)
+    standing = await earning.read_standing(session, scope, data.customer_id, utcnow())
     await points_of_sale.check_purchase_pos(session, scope, data.pos_id)
     purchase = Purchase(store_id=scope.store_id, **vars(data))
     for name in ("total", "delivery_costs", "excluded_amount"):
         setattr(purchase, name, getattr(data, name).quantize(rules.CENT))
+    purchase.points_earned = ZERO
+    earnings = _earnings(purchase, standing)
     session.add(purchase)
     async with unique_violations(PURCHASE_UNIQUES):
         await session.flush()
@@ -70,7 +74,7 @@ async def record_purchase(session: AsyncSession, scope: StoreScope, data: Purcha
         {"purchase_id": str(purchase.id), "number": purchase.number, "status": purchase.status},
     )
     if purchase.status == COMPLETED:
-        await _complete(session, scope, purchase)
+        await _complete(session, scope, purchase, standing, earnings)
     return purchase
 
 
@@ -94,7 +98,12 @@ async def change_status(
         raise Conflict(f"a {purchase.status} purchase cannot change its status")
     was, purchase.status = purchase.status, status
     if status == COMPLETED and was != COMPLETED:
-        await _complete(session, scope, purchase)
+        now = utcnow()
+        standing = await earning.read_standing(
+            session, scope, purchase.customer_id, now, deleted=True
+        )
+        earnings = _earnings(purchase, standing)
+        await _complete(session, scope, purchase, standing, earnings)
     elif status in CLOSED and was == COMPLETED:
         await _take_back(session, scope, purchase, purchase.total - purchase.returned_amount)
     await session.flush()
@@ -118,31 +127,157 @@ async def return_part(
     return purchase
 
 
-async def _complete(session: AsyncSession, scope: StoreScope, purchase: Purchase) -> None:
-    """Earn by every rule at the tier the rules give now, then store the tier for the
-    value this purchase added, without reading the rules and tiers again."""
-    before = await tiers.placement(session, scope, purchase.customer_id, utcnow())
-    tier_id = before.tier.id if before.tier else None
-    earned = ZERO  # in the ``points`` wallet, which points-mode tiers count
-    for rule in await rules.list_rules(session, scope):
+@dataclass(frozen=True)
+class Earning:
+    rule_id: uuid.UUID
+    wallet: Wallet
+    points: Decimal
+
+
+def _earnings(purchase: Purchase, standing: earning.Standing) -> list[Earning]:
+    """What each rule gives a completed purchase at the tier held before it; the total
+    is added to ``points_earned`` (before the purchase is written, so one insert holds it)."""
+    if purchase.status != COMPLETED:
+        return []
+    tier = standing.placement.tier
+    tier_id = tier.id if tier else None
+    found = []
+    for rule, wallet in standing.rules:
         points = rules.points_for(rule, purchase, tier_id)
-        if points <= ZERO:
-            continue
-        wallet = await wallet_by_id(session, scope, rule.wallet_id)
-        write = ledger.Write(
-            purchase.customer_id,
-            wallet,
-            source=f"purchase:{purchase.number}"[:64],
-            key=f"purchase:{purchase.id}:{rule.id}",
+        if points > ZERO:
+            found.append(Earning(rule.id, wallet, points))
+    purchase.points_earned += sum((e.points for e in found), ZERO)
+    return found
+
+
+async def _complete(
+    session: AsyncSession,
+    scope: StoreScope,
+    purchase: Purchase,
+    standing: earning.Standing,
+    earnings: list[Earning],
+) -> None:
+    """Credit what the rules gave, count the purchase in the stats, then store the tier
+    for the value this purchase added, without reading the rules and tiers again."""
+    credits = []
+    earned = ZERO  # in the ``points`` wallet, which points-mode tiers count
+    with session.no_autoflush:  # the purchase's trail event goes in with the points ones
+        for found in earnings:
+            write = ledger.Write(
+                purchase.customer_id,
+                found.wallet,
+                source=f"purchase:{purchase.number}"[:64],
+                key=f"purchase:{purchase.id}:{found.rule_id}",
+            )
+            credits.append((write, await ledger.credit(session, scope, write, found.points)))
+            if found.wallet.code == DEFAULT_CODE:
+                earned += found.points
+    for write, credited in credits:
+        ledger.record_event(session, scope, write, "points.earn")
+        await ledger.emit_entry(session, scope, EventType.points_earned, write, credited.entry)
+    eligible_total = await _add_to_stats(session, scope, purchase, standing)
+    before = standing.placement
+    value = eligible_total if before.rules.tier_mode == "purchases" else before.value + earned
+    await _place(session, scope, replace(before, value=value), utcnow())
+    await session.flush()
+    for write, credited in credits:
+        await ledger.settle_owed(session, scope, write, credited)
+    if standing.referral_pending:
+        await referrals.complete_for(session, scope, purchase.customer_id)
+
+
+async def _place(
+    session: AsyncSession, scope: StoreScope, known: tiers.Placement, now: datetime
+) -> None:
+    """Store the member's tier as one upsert (the member row is made on the first
+    purchase); a change is recorded like ``tiers.place`` records it."""
+    state = known.member
+    moved = tiers.move(known, now)
+    await tiers.record_move(session, scope, state, moved)
+    values = {
+        "store_id": scope.store_id,
+        "customer_id": state.customer_id,
+        "tier_id": moved.tier_id,
+        "evaluated_at": moved.evaluated_at,
+    }
+    await session.execute(_member_upsert(session.get_bind().dialect.name), values)
+
+
+@cache
+def _member_upsert(dialect: str) -> Any:
+    """Built once per dialect, like the stats upsert."""
+    table = Member.__table__
+    columns = ("store_id", "customer_id", "tier_id", "evaluated_at")
+    statement = _insert(dialect)(Member).values({name: bindparam(name) for name in columns})
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.store_id, table.c.customer_id],
+        set_={
+            "tier_id": statement.excluded.tier_id,
+            "evaluated_at": statement.excluded.evaluated_at,
+        },
+    )
+
+
+async def _add_to_stats(
+    session: AsyncSession, scope: StoreScope, purchase: Purchase, standing: earning.Standing
+) -> Decimal:
+    """Count a completed purchase in one upsert; the average is the one expected from
+    the stats as read, corrected by a second statement only when another purchase of
+    the customer was counted meanwhile. Returns the new eligible total."""
+    expected = _average(standing.total + purchase.total, standing.count + 1)
+    values = {
+        "store_id": scope.store_id,
+        "customer_id": purchase.customer_id,
+        "count": 1,
+        "total": purchase.total,
+        "total_without_delivery": purchase.total - purchase.delivery_costs,
+        "eligible_total": rules.eligible_amount(purchase),
+        "average": expected,
+        "last_at": purchase.purchased_at,
+    }
+    statement = _stats_upsert(session.get_bind().dialect.name)
+    count, total, eligible_total = (await session.execute(statement, values)).one()
+    average = _average(total, count)
+    if average != expected:
+        await session.execute(
+            update(PurchaseStats)
+            .where(
+                PurchaseStats.store_id == scope.store_id,
+                PurchaseStats.customer_id == purchase.customer_id,
+            )
+            .values(average=average)
         )
-        await ledger.earn(session, scope, write, points)
-        purchase.points_earned += points
-        if wallet.code == DEFAULT_CODE:
-            earned += points
-    stats = await _count(session, scope, purchase, sign=1)
-    value = stats.eligible_total if before.rules.tier_mode == "purchases" else before.value + earned
-    await tiers.place(session, scope, replace(before, value=value), utcnow())
-    await referrals.complete_for(session, scope, purchase.customer_id)
+    return Decimal(eligible_total)
+
+
+def _average(total: Decimal, count: int) -> Decimal:
+    return (total / count).quantize(rules.CENT) if count else ZERO
+
+
+@cache
+def _stats_upsert(dialect: str) -> Any:
+    """Built once per dialect: making the statement costs more than running it."""
+    columns = PurchaseStats.__table__.c
+    names = ["store_id", "customer_id", "count", "total", "total_without_delivery"]
+    names += ["eligible_total", "average", "last_at"]
+    statement = _insert(dialect)(PurchaseStats).values({name: bindparam(name) for name in names})
+    new, old = statement.excluded, columns
+    newer = old.last_at.is_(None) | (new.last_at > old.last_at)
+    return statement.on_conflict_do_update(
+        index_elements=[old.store_id, old.customer_id],
+        set_={
+            "count": old.count + new.count,
+            "total": old.total + new.total,
+            "total_without_delivery": old.total_without_delivery + new.total_without_delivery,
+            "eligible_total": old.eligible_total + new.eligible_total,
+            "average": new.average,
+            "last_at": case((newer, new.last_at), else_=old.last_at),
+        },
+    ).returning(old.count, old.total, old.eligible_total)
+
+
+def _insert(dialect: str) -> Any:
+    return (postgresql if dialect == "postgresql" else sqlite).insert
 
 
 async def _take_back(
@@ -216,7 +351,7 @@ async def _count(
         stats.eligible_total -= min(taken, stats.eligible_total)
         if purchase.returned_amount == purchase.total:
             stats.count -= 1
-    stats.average = (stats.total / stats.count).quantize(rules.CENT) if stats.count else ZERO
+    stats.average = _average(stats.total, stats.count)
     await session.flush()
     return stats
 

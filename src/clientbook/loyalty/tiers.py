@@ -176,7 +176,45 @@ async def placement(
     tiers = await list_tiers(session, scope)
     state = await member(session, scope, customer_id)
     value = await tier_value(session, scope, customer_id, rules, now)
-    return Placement(_target(tiers, rules, state, value, now), value, tiers, rules, state)
+    return Placement(target(tiers, rules, state, value, now), value, tiers, rules, state)
+
+
+@dataclass(frozen=True)
+class Move:
+    """What placing a customer changes: the tier, when it counts as evaluated, and
+    whether the tier id differs from the stored one."""
+
+    target: Tier | None
+    evaluated_at: datetime | None
+    changed: bool
+
+    @property
+    def tier_id(self) -> uuid.UUID | None:
+        return self.target.id if self.target else None
+
+
+def move(known: Placement, now: datetime, force: bool = False) -> Move:
+    """The tier ``known``'s value gives and its evaluation time, computed, not stored."""
+    state, rules = known.member, known.rules
+    allowed = force or _may_downgrade(rules, state, now)
+    found = target(known.tiers, rules, state, known.value, now, force)
+    changed = (found.id if found else None) != state.tier_id
+    evaluated = now if changed or state.evaluated_at is None or allowed else state.evaluated_at
+    return Move(found, evaluated, changed)
+
+
+async def record_move(session: AsyncSession, scope: StoreScope, state: Member, moved: Move) -> None:
+    """A tier change in the customer's trail and to webhooks (nothing when unchanged)."""
+    if not moved.changed:
+        return
+    await audit.record(session, scope, state.customer_id, "tier.changed", ["tier"])
+    await emit(
+        session,
+        scope,
+        EventType.tier_changed,
+        state.customer_id,
+        {"tier_id": _id(moved.tier_id), "previous_tier_id": _id(state.tier_id)},
+    )
 
 
 async def place(
@@ -184,27 +222,16 @@ async def place(
 ) -> Placement:
     """Store the tier for ``known``'s value: a write that knows how it changed the value
     (a purchase) places the customer without reading the rules and tiers again."""
-    state, rules = known.member, known.rules
-    allowed = force or _may_downgrade(rules, state, now)
-    target = _target(known.tiers, rules, state, known.value, now, force)
-    new_id = target.id if target else None
-    if new_id != state.tier_id:
-        await audit.record(session, scope, state.customer_id, "tier.changed", ["tier"])
-        await emit(
-            session,
-            scope,
-            EventType.tier_changed,
-            state.customer_id,
-            {"tier_id": _id(new_id), "previous_tier_id": _id(state.tier_id)},
-        )
-    if new_id != state.tier_id or state.evaluated_at is None or allowed:
-        state.evaluated_at = now
-    state.tier_id = new_id
+    state = known.member
+    moved = move(known, now, force)
+    await record_move(session, scope, state, moved)
+    state.evaluated_at = moved.evaluated_at
+    state.tier_id = moved.tier_id
     await session.flush()
-    return replace(known, tier=target)
+    return replace(known, tier=moved.target)
 
 
-def _target(
+def target(
     tiers: list[Tier],
     rules: Programme,
     state: Member,

@@ -70,6 +70,11 @@ async def _subscribers(session: AsyncSession, scope: StoreScope) -> list[tuple[u
     return cache[scope.store_id]
 
 
+def no_subscribers(session: AsyncSession, scope: StoreScope) -> None:
+    """The caller's own read found no active endpoint: ``emit`` then reads nothing."""
+    session.info.setdefault(_CACHE, {})[scope.store_id] = []
+
+
 async def emit(
     session: AsyncSession,
     scope: StoreScope,
