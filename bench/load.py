@@ -39,8 +39,7 @@ from clientbook.kit.db import async_url
 from clientbook.kit.pagination import encode_cursor
 from clientbook.settings import get_settings
 
-# BENCH_PORT: another port, so two benchmarks on one machine do not meet.
-PORT = int(os.environ.get("BENCH_PORT", "8765"))
+PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 STORE = "BENCH"
 
