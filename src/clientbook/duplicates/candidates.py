@@ -102,8 +102,12 @@ def judge(a: Person, b: Person) -> Candidate | None:
             reasons.append("similar_name_same_email_domain")
     if not reasons:
         return None
-    score = min(1.0, round(sum(WEIGHTS[r] for r in reasons), 2))
-    return Candidate(b.id, score, reasons)
+    return Candidate(b.id, score_of(reasons), reasons)
+
+
+def score_of(reasons: Iterable[str]) -> float:
+    """The reasons' weights added up, at most 1."""
+    return min(1.0, round(sum(WEIGHTS[r] for r in reasons), 2))
 
 
 def _live(scope: StoreScope, not_id: uuid.UUID) -> list[ColumnElement[bool]]:
