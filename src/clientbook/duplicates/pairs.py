@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -18,7 +18,7 @@ from clientbook.duplicates.candidates import (
 )
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import ValidationFailed
-from clientbook.models import Customer, DuplicatePair
+from clientbook.models import Customer, DuplicateCheck, DuplicatePair
 from clientbook.stores.scope import Role, StoreScope
 
 
@@ -140,7 +140,12 @@ async def dismiss(
 
 
 async def forget(session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID) -> None:
-    """Drop every pair naming the customer (merged, erased)."""
+    """Drop every pair naming the customer, and its queued check (merged, erased)."""
+    await session.execute(
+        delete(DuplicateCheck).where(
+            DuplicateCheck.store_id == scope.store_id, DuplicateCheck.customer_id == customer_id
+        )
+    )
     pairs = await session.scalars(
         select(DuplicatePair).where(
             DuplicatePair.store_id == scope.store_id,
