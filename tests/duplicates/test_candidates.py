@@ -273,3 +273,35 @@ def test_judge_needs_both_names_for_the_birth_date_reason() -> None:
     a = Person(uuid.uuid4(), "", "", "", born, None, None, None)
     b = Person(uuid.uuid4(), "", "", "", born, None, None, None)
     assert judge(a, b) is None
+
+
+async def test_an_erased_or_merged_customer_is_no_longer_checked(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    ctx = await factory.store()
+    erased = await factory.customer(ctx, first_name="Zofia", last_name="Mazur")
+    merged = await factory.customer(ctx, first_name="Zofia", last_name="Mazurek")
+    survivor = await factory.customer(ctx, first_name="Zofia", last_name="Mazurkiewicz")
+    gone = await client.post(f"{ctx.base}/customers/{erased.id}/erase", headers=ctx.admin.headers)
+    assert gone.status_code == 200, gone.text
+    done = await client.post(
+        f"{ctx.base}/customers/{survivor.id}/merge",
+        json={"from": [str(merged.id)], "preview": False},
+        headers=ctx.admin.headers,
+    )
+    assert done.status_code == 200, done.text
+    async with database.reading() as session:
+        from sqlalchemy import select
+
+        from clientbook.models import DuplicateCheck
+
+        queued = set(
+            await session.scalars(
+                select(DuplicateCheck.customer_id).where(DuplicateCheck.store_id == ctx.id)
+            )
+        )
+    assert queued == {survivor.id}  # the merge queued the survivor again
+    await run_checks(database)
+    found = await _candidates(client, ctx, survivor.id)
+    assert str(erased.id) not in found
+    assert str(merged.id) not in found

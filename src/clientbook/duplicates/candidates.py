@@ -189,6 +189,12 @@ async def _similar_rows(session: AsyncSession, scope: StoreScope, me: Person) ->
         )
     statement = select(*COLUMNS).where(*_live(scope, me.id), or_(*places))
     if session.get_bind().dialect.name == "postgresql":
+        # ``%`` finds names at least this similar: the index then hands back only those
+        # (pg_trgm's default, 0.3, hands back more, for ``judge`` to drop). The setting
+        # lasts to the end of the transaction (the background check's).
+        await session.execute(
+            select(func.set_config("pg_trgm.similarity_threshold", str(SIMILAR), True))
+        )
         statement = statement.where(Customer.sort_name.op("%")(me.sort_name))
     return list(await session.execute(statement.limit(SIMILAR_ROWS)))
 
