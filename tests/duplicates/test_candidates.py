@@ -7,7 +7,7 @@ import httpx
 
 from clientbook.duplicates.candidates import Person, judge
 from clientbook.duplicates.checks import run_checks
-from clientbook.duplicates.scan import run_scans
+from clientbook.duplicates.scan import SIMILAR_PER_KEY, run_scans
 from clientbook.duplicates.similarity import similarity
 from clientbook.kit.db import Database
 from tests.factories import Factory, StoreCtx
@@ -305,3 +305,34 @@ async def test_an_erased_or_merged_customer_is_no_longer_checked(
     found = await _candidates(client, ctx, survivor.id)
     assert str(erased.id) not in found
     assert str(merged.id) not in found
+
+
+async def test_a_scan_skips_a_similar_name_group_too_common_to_be_evidence(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    ctx = await factory.store()
+    many = [
+        await factory.customer(
+            ctx, first_name="Maria", last_name="Garcia", email=f"m{n}@big.example"
+        )
+        for n in range(SIMILAR_PER_KEY + 1)
+    ]
+    few = [
+        await factory.customer(
+            ctx, first_name="Ines", last_name="Garcia", email=f"i{n}@big.example"
+        )
+        for n in range(2)
+    ]
+    async with database.transaction() as session:
+        from sqlalchemy import delete
+
+        from clientbook.models import DuplicateCheck, DuplicatePair
+
+        await session.execute(delete(DuplicatePair).where(DuplicatePair.store_id == ctx.id))
+        await session.execute(delete(DuplicateCheck).where(DuplicateCheck.store_id == ctx.id))
+    await client.post(f"{ctx.base}/duplicates/scans", headers=ctx.admin.headers)
+    await run_scans(database)
+    listed = await client.get(f"{ctx.base}/duplicates", headers=ctx.seller.headers)
+    pairs = {frozenset(p["customer_ids"]) for p in listed.json()["data"]}
+    assert pairs == {frozenset({str(few[0].id), str(few[1].id)})}
+    assert not any(str(m.id) in pair for m in many for pair in pairs)

@@ -1,16 +1,17 @@
 """A scan of a whole store for duplicates, in steps the job runner takes one at a time.
 
 Each step groups the store's live customers by one key with an aggregate, keeps the
-groups of 2 to ``PER_KEY`` customers (a key shared by more is no evidence), judges every
-pair in them as the candidates of one customer are judged, and stores the pairs. The
-first three keys are exact (phone, names and birth date, card). Similar names are found
-by blocking: customers at one e-mail domain (or post code) with the same last name and
-the same first letter of the first name, or the same first name and the same first
-letter of the last name, are judged by trigram similarity. A typo in both names, or in
-both first letters, escapes the scan (the background check of a written customer, a
-trigram search, still finds it). Every step is one statement over the store and at
-most ``PER_KEY`` squared judgements per group, so a scan's time grows with the store
-and nothing faster.
+groups of 2 to ``Blocking.most`` customers (a key shared by more is no evidence), judges
+every pair in them as the candidates of one customer are judged, and stores the pairs.
+The first three keys are exact (phone, names and birth date, card: ``PER_KEY``).
+Similar names are found by blocking: customers at one e-mail domain (or post code) with
+the same last name and the same first letter of the first name, or the same first name
+and the same first letter of the last name, are judged by trigram similarity; such a
+group of more than ``SIMILAR_PER_KEY`` is a common name at a busy post code or a large
+mail provider, too weak a sign to judge. A typo in both names, or in a first letter,
+escapes the scan (the background check of a written customer, a trigram search, still
+finds it). Every step is one statement over the store and at most most * (most - 1) / 2
+judgements per group, so a scan's time grows with the store and nothing faster.
 """
 
 import itertools
@@ -33,6 +34,7 @@ from clientbook.models import Customer, CustomerAddress, DuplicateScan, Store
 from clientbook.stores.scope import Role, StoreScope, job_scope
 
 WRITE_BATCH = 1_000
+SIMILAR_PER_KEY = 10
 
 
 Key = tuple[ColumnElement[Any], ...]
@@ -46,6 +48,7 @@ class Blocking:
     key: Key
     where: tuple[ColumnElement[bool], ...] = ()
     addresses: bool = False
+    most: int = PER_KEY
 
 
 class EmailDomain(FunctionElement[str]):
@@ -99,7 +102,7 @@ def _domain_last_name() -> Blocking:
         func.lower(Customer.last_name),
         _first(Customer.first_name),
     )
-    return Blocking(key, _has_email())
+    return Blocking(key, _has_email(), most=SIMILAR_PER_KEY)
 
 
 def _domain_first_name() -> Blocking:
@@ -108,19 +111,19 @@ def _domain_first_name() -> Blocking:
         func.lower(Customer.first_name),
         _first(Customer.last_name),
     )
-    return Blocking(key, _has_email())
+    return Blocking(key, _has_email(), most=SIMILAR_PER_KEY)
 
 
 def _postal_code_last_name() -> Blocking:
     postal = func.lower(CustomerAddress.postal_code)
     key = (postal, func.lower(Customer.last_name), _first(Customer.first_name))
-    return Blocking(key, (postal != "",), addresses=True)
+    return Blocking(key, (postal != "",), addresses=True, most=SIMILAR_PER_KEY)
 
 
 def _postal_code_first_name() -> Blocking:
     postal = func.lower(CustomerAddress.postal_code)
     key = (postal, func.lower(Customer.first_name), _first(Customer.last_name))
-    return Blocking(key, (postal != "",), addresses=True)
+    return Blocking(key, (postal != "",), addresses=True, most=SIMILAR_PER_KEY)
 
 
 STEPS: list[tuple[str, Callable[[], Blocking]]] = [
@@ -194,7 +197,7 @@ async def pairs_by_key(session: AsyncSession, scope: StoreScope, blocking: Block
         .having(
             and_(
                 func.count(distinct(Customer.id)) >= 2,
-                func.count(distinct(Customer.id)) <= PER_KEY,
+                func.count(distinct(Customer.id)) <= blocking.most,
             )
         )
     )
