@@ -6,7 +6,9 @@ writing transaction (its exact-key duplicates are stored there and then, see
 ``duplicate_check_seconds``, takes queued customers (claimed rows, so two workers never
 take the same one), looks every candidate up, similar names included (a trigram search,
 too slow for a request), and replaces the customer's open pairs with what it found.
-A customer written again while its check runs is queued again and checked again.
+A customer written again while its check runs is queued again and checked again. Claimed
+rows are removed when taken, so a worker stopped mid-batch loses its checks: the
+customer's next write, or a scan, finds those pairs.
 """
 
 import asyncio
