@@ -13,6 +13,7 @@ customer's next write, or a scan, finds those pairs.
 
 import asyncio
 import logging
+import time
 import uuid
 from collections import defaultdict
 
@@ -28,6 +29,10 @@ from clientbook.stores.scope import StoreScope, job_scope
 log = logging.getLogger(__name__)
 
 CHECKS_PER_RUN = 200
+# After each check the loop rests this many times as long as the check took, so the
+# checks take at most a quarter of a worker's time and of the database's: writes come
+# first, and a burst of them is worked off after it (bench/RESULTS-lifecycle.md).
+REST = 3.0
 KEPT = 50  # candidates stored per customer, best first
 
 
@@ -75,9 +80,10 @@ async def check_customer(session: AsyncSession, scope: StoreScope, customer_id: 
     return len(found)
 
 
-async def run_checks(database: Database, *, limit: int = CHECKS_PER_RUN) -> int:
-    """Check up to ``limit`` queued customers, each in its own transaction; returns how
-    many were taken. A check that fails is queued again."""
+async def run_checks(database: Database, *, limit: int = CHECKS_PER_RUN, rest: float = 0.0) -> int:
+    """Check up to ``limit`` queued customers, each in its own transaction, resting
+    ``rest`` times each check's time after it; returns how many were taken. A check
+    that fails is queued again."""
     by_store: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     taken = await _take(database, limit)
     for store_id, customer_id in taken:
@@ -89,6 +95,7 @@ async def run_checks(database: Database, *, limit: int = CHECKS_PER_RUN) -> int:
             continue
         scope = job_scope(store)
         for customer_id in customer_ids:
+            started = time.monotonic()
             try:
                 async with database.transaction() as session:
                     await check_customer(session, scope, customer_id)
@@ -96,6 +103,8 @@ async def run_checks(database: Database, *, limit: int = CHECKS_PER_RUN) -> int:
                 log.exception("duplicate check of %s failed", customer_id)
                 async with database.transaction() as session:
                     await queue_check(session, scope, customer_id)
+            if rest:
+                await asyncio.sleep((time.monotonic() - started) * rest)
     return len(taken)
 
 
@@ -104,7 +113,7 @@ async def run_forever(database: Database, seconds: float) -> None:
     once, otherwise the loop sleeps ``seconds``."""
     while True:
         try:
-            taken = await run_checks(database)
+            taken = await run_checks(database, rest=REST)
         except Exception:
             log.exception("duplicate checks failed")
             taken = 0
