@@ -39,8 +39,7 @@ from clientbook.kit.db import async_url
 from clientbook.kit.pagination import encode_cursor
 from clientbook.settings import get_settings
 
-# Another port for a run beside someone else's: CLIENTBOOK_BENCH_PORT.
-PORT = int(os.environ.get("CLIENTBOOK_BENCH_PORT", "8765"))
+PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 STORE = "BENCH"
 
