@@ -6,8 +6,11 @@ each step of a whole-store scan, and a merge of two customers with thousands of 
 
 Runs the services in-process against store ``BENCH`` (made by ``bench.generate``):
 
-- candidates: ``candidates_of`` (every lookup, the trigram one included) for ``--samples``
-  customers picked at random, each in its own read session; p50, p95, max;
+- candidates read: ``candidates_for`` (what ``GET /duplicates?customer_id=`` runs: the
+  stored pairs and the exact-key lookups) for ``--samples`` customers picked at random,
+  each in its own read session; p50, p95, max;
+- background check: ``candidates_of`` (every lookup, the trigram one included, as the
+  check of a written customer runs it) for as many others;
 - scan: each step of ``duplicates.scan`` (``pairs_by_key``, the pairs judged but not
   stored), with how many pairs it found;
 - merge: two customers made for the run, each given ``--events`` trail events, points
@@ -30,7 +33,9 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text
 
 from clientbook.duplicates.candidates import candidates_of
+from clientbook.duplicates.checks import KEPT
 from clientbook.duplicates.merge import merge_customers
+from clientbook.duplicates.pairs import candidates_for
 from clientbook.duplicates.scan import STEPS, pairs_by_key
 from clientbook.kit.db import Database, utcnow
 from clientbook.loyalty.points import PointsChange, write_points
@@ -76,24 +81,47 @@ async def _sample_ids(database: Database, scope: StoreScope, samples: int) -> li
         return ids
 
 
+def _spread(times: list[float]) -> str:
+    times = sorted(times)
+    p95 = times[max(0, int(len(times) * 0.95) - 1)]
+    return f"p50 {_ms(statistics.median(times))}, p95 {_ms(p95)}, max {_ms(times[-1])}"
+
+
 async def bench_candidates(database: Database, scope: StoreScope, samples: int) -> list[str]:
+    """The read (``GET /duplicates?customer_id=``: stored pairs and the exact keys)."""
     ids = await _sample_ids(database, scope, samples)
     times, found = [], []
     for customer_id in ids:
         async with database.reading() as session:
-            customer = await session.get_one(Customer, (scope.store_id, customer_id))
             started = time.perf_counter()
-            candidates = await candidates_of(session, scope, customer)
+            candidates = await candidates_for(session, scope, customer_id, 20)
             times.append(time.perf_counter() - started)
             found.append(len(candidates))
     if not times:
         return ["- candidates: the store has no customers"]
-    times.sort()
-    p95 = times[max(0, int(len(times) * 0.95) - 1)]
     return [
-        f"- candidates of one customer ({len(ids)} at random, every lookup incl. trigram): "
-        f"p50 {_ms(statistics.median(times))}, p95 {_ms(p95)}, max {_ms(times[-1])}; "
-        f"{statistics.mean(found):.1f} candidates on average",
+        f"- read of one customer's candidates ({len(ids)} at random, stored pairs and exact "
+        f"keys): {_spread(times)}; {statistics.mean(found):.1f} candidates on average",
+    ]
+
+
+async def bench_checks(database: Database, scope: StoreScope, samples: int) -> list[str]:
+    """The background check's lookups for one written customer (similar names too), in
+    a transaction as the check runs them; nothing is written."""
+    ids = await _sample_ids(database, scope, samples)
+    times, found = [], []
+    for customer_id in ids:
+        async with database.transaction() as session:
+            customer = await session.get_one(Customer, (scope.store_id, customer_id))
+            started = time.perf_counter()
+            candidates = await candidates_of(session, scope, customer, limit=KEPT)
+            times.append(time.perf_counter() - started)
+            found.append(len(candidates))
+    if not times:
+        return []
+    return [
+        f"- background check of one written customer ({len(ids)} at random, every lookup "
+        f"incl. trigram): {_spread(times)}; {statistics.mean(found):.1f} candidates on average",
     ]
 
 
@@ -193,6 +221,7 @@ async def main(samples: int, events: int) -> None:
         lines = [f"## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, store BENCH: {count} customers", ""]
         for part in (
             bench_candidates(database, scope, samples),
+            bench_checks(database, scope, samples),
             bench_scan(database, scope),
             bench_merge(database, scope, events),
         ):

@@ -58,6 +58,8 @@ def serve(
         "CLIENTBOOK_DATA_DIR": str(data_dir),
         "CLIENTBOOK_LOG_LEVEL": "WARNING",
         "CLIENTBOOK_OUTBOX_SENDER": "false",
+        # Likewise the duplicate checks: they would take the checks other tests queue.
+        "CLIENTBOOK_DUPLICATE_CHECK_SECONDS": "0",
         # 5 + 5 overflow per worker: bursts still race on the database, and the suite's
         # servers and its own pool stay well under PostgreSQL's 100 connections.
         "CLIENTBOOK_DB_POOL_SIZE": "5",

@@ -276,10 +276,11 @@ SYSTEM_WIDE = {
     ("webhooks/sender.py", "claim"),
     ("webhooks/sender.py", "finish"),
     ("webhooks/sender.py", "_endpoint_health"),
-    # The data lifecycle pass, likewise: it claims every store's queued duplicate scans
-    # and pending data exports, and removes every store's expired archives; each row is
-    # then handled in its own store's job scope.
+    # The data lifecycle pass, likewise: it claims every store's queued duplicate scans,
+    # duplicate checks and pending data exports, and removes every store's expired
+    # archives; each row is then handled in its own store's job scope.
     ("duplicates/scan.py", "_claim"),
+    ("duplicates/checks.py", "_take"),
     ("privacy/exports.py", "build_pending"),
     ("privacy/exports.py", "remove_expired"),
     # A data export's download link carries no credentials: its HMAC over store, export

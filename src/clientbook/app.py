@@ -17,6 +17,7 @@ from clientbook.customer_accounts.endpoints import router as customer_accounts_r
 from clientbook.customer_accounts.self_service_endpoints import router as self_service_router
 from clientbook.customer_accounts.signup_limit import SignupLimit
 from clientbook.customers.endpoints import router as customers_router
+from clientbook.duplicates import checks as duplicate_checks
 from clientbook.duplicates.endpoints import router as duplicates_router
 from clientbook.files.endpoints import router as files_router
 from clientbook.groups.endpoints import router as groups_router
@@ -115,6 +116,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                     settings.lifecycle_job_seconds,
                 )
                 tasks.append(asyncio.create_task(lifecycle))
+            if settings.duplicate_check_seconds:
+                checking = duplicate_checks.run_forever(db, settings.duplicate_check_seconds)
+                tasks.append(asyncio.create_task(checking))
             yield
             for task in tasks:
                 task.cancel()

@@ -443,8 +443,9 @@ def gdpr_erase(store: StoreCode, customer_id: CustomerRef, actor: Actor = None) 
 
 @gdpr_app.command("run")
 def gdpr_run() -> None:
-    """Run the data lifecycle pass once: duplicate scans, pending exports, expired
-    archives, retention (``serve`` runs it every CLIENTBOOK_LIFECYCLE_JOB_SECONDS)."""
+    """Run the data lifecycle pass once: queued duplicate checks, duplicate scans,
+    pending exports, expired archives, retention (``serve`` runs it every
+    CLIENTBOOK_LIFECYCLE_JOB_SECONDS)."""
     settings = get_settings()
     storage = storage_from_url(settings.storage_url)
 
@@ -457,7 +458,8 @@ def gdpr_run() -> None:
 
     result = asyncio.run(main())
     typer.echo(
-        f"{result.scan_steps} scan steps, {result.exports_built} exports built, "
+        f"{result.checks} duplicate checks, {result.scan_steps} scan steps, "
+        f"{result.exports_built} exports built, "
         f"{result.exports_removed} expired exports removed, {result.purged_deleted} deleted "
         f"and {result.purged_unconfirmed} unconfirmed customers purged"
     )

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # How often each ``serve`` worker runs the data lifecycle pass (duplicate scans,
     # data exports built in the background, retention); 0: never.
     lifecycle_job_seconds: int = Field(default=60, ge=0)
+    # How often each ``serve`` worker looks for customers written since their duplicate
+    # candidates were last looked up (similar names included); 0: never.
+    duplicate_check_seconds: float = Field(default=2, ge=0)
     data_export_link_seconds: int = Field(default=15 * 60, ge=30)  # a signed link's life
     data_export_keep_days: int = Field(default=7, ge=1)  # then the archive is removed
     # A customer with more records than this gets its archive built in the background.

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.addresses.schemas import AddressCreate, AddressUpdate
 from clientbook.audit import service as audit
 from clientbook.customers.service import get_customer
+from clientbook.duplicates.found import queue_check
 from clientbook.kit.contact import parse_phone
 from clientbook.kit.errors import NotFound, ValidationFailed
 from clientbook.kit.integrity import UniqueRule, unique_violations
@@ -66,6 +67,8 @@ async def add_address(
     session.add(address)
     async with unique_violations(ONE_DEFAULT):
         await session.flush()
+    if address.postal_code:  # similar names at this post code are candidates now
+        await queue_check(session, scope, customer_id)
     await audit.record(session, scope, customer_id, "address_added", ["addresses"])
     return address
 
@@ -98,6 +101,8 @@ async def update_address(
         setattr(address, field, changes[field])
     async with unique_violations(ONE_DEFAULT):
         await session.flush()
+    if "postal_code" in changed:
+        await queue_check(session, scope, customer_id)
     await audit.record(session, scope, customer_id, "address_updated", ["addresses"])
     return address
 

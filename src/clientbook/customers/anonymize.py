@@ -34,6 +34,7 @@ from clientbook.models import (
     CustomerProperty,
     CustomerPushToken,
     CustomerSession,
+    DuplicateCheck,
     DuplicatePair,
     GroupMember,
     OutboxMessage,
@@ -134,6 +135,7 @@ async def _erase_related(
         CustomerPushToken,
         CustomerCredential,
         CustomerProperty,
+        DuplicateCheck,
     ):
         await session.execute(
             delete(table).where(table.store_id == store_id, table.customer_id == customer_id)

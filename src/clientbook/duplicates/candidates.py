@@ -102,8 +102,12 @@ def judge(a: Person, b: Person) -> Candidate | None:
             reasons.append("similar_name_same_email_domain")
     if not reasons:
         return None
-    score = min(1.0, round(sum(WEIGHTS[r] for r in reasons), 2))
-    return Candidate(b.id, score, reasons)
+    return Candidate(b.id, score_of(reasons), reasons)
+
+
+def score_of(reasons: Iterable[str]) -> float:
+    """The reasons' weights added up, at most 1."""
+    return min(1.0, round(sum(WEIGHTS[r] for r in reasons), 2))
 
 
 def _live(scope: StoreScope, not_id: uuid.UUID) -> list[ColumnElement[bool]]:
@@ -185,6 +189,12 @@ async def _similar_rows(session: AsyncSession, scope: StoreScope, me: Person) ->
         )
     statement = select(*COLUMNS).where(*_live(scope, me.id), or_(*places))
     if session.get_bind().dialect.name == "postgresql":
+        # ``%`` finds names at least this similar: the index then hands back only those
+        # (pg_trgm's default, 0.3, hands back more, for ``judge`` to drop). The setting
+        # lasts to the end of the transaction (the background check's).
+        await session.execute(
+            select(func.set_config("pg_trgm.similarity_threshold", str(SIMILAR), True))
+        )
         statement = statement.where(Customer.sort_name.op("%")(me.sort_name))
     return list(await session.execute(statement.limit(SIMILAR_ROWS)))
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clientbook.customers.serialize import customer_document
 from clientbook.deps import SessionDep, StoreScopeDep
-from clientbook.duplicates import merge, pairs, scan
+from clientbook.duplicates import checks, merge, pairs, scan
 from clientbook.kit.pagination import MAX_LIMIT, PageInfo
 from clientbook.kit.responses import FastJSON
 from clientbook.models import DuplicatePair
@@ -57,14 +57,17 @@ async def list_duplicates(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> FastJSON:
     """Likely duplicates, best score first: the stored pairs (found as customers are
-    written and by scans), or with ``customer_id`` that customer's candidates now."""
+    written and by scans), or with ``customer_id`` that customer's candidates.
+    ``pending: true``: the customer was written moments ago and the background check
+    has not yet looked its similar names up (seconds)."""
     if customer_id is not None:
         found = await pairs.candidates_for(session, scope, customer_id, limit)
         data = [
             {"customer_id": str(c.customer_id), "score": c.score, "reasons": c.reasons}
             for c in found
         ]
-        return FastJSON({"customer_id": str(customer_id), "data": data})
+        waiting = await checks.pending(session, scope, customer_id)
+        return FastJSON({"customer_id": str(customer_id), "pending": waiting, "data": data})
     rows, total = await pairs.list_pairs(
         session, scope, status=status, offset=(page - 1) * limit, limit=limit
     )

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.duplicates.candidates import candidates_of, ordered
 from clientbook.kit.db import utcnow
-from clientbook.models import Customer, DuplicatePair
+from clientbook.models import Customer, DuplicateCheck, DuplicatePair
 from clientbook.stores.scope import StoreScope
 
 # A write changing one of these looks the customer's exact-key duplicates up again.
@@ -60,8 +60,9 @@ async def note_written(
     session: AsyncSession, scope: StoreScope, customer: Customer, changed: Iterable[str]
 ) -> None:
     """After a customer is created or changed: its exact-key duplicates (same phone,
-    names and birth date, card) become open pairs. Similar names are left to reads of
-    the customer's candidates, which cost a trigram search."""
+    names and birth date, card: an index lookup each) become open pairs now, and the
+    customer is queued for the background check, which looks similar names up too
+    (``duplicates.checks``)."""
     if not WATCHED.intersection(changed):
         return
     found = await candidates_of(session, scope, customer, similar=False)
@@ -70,3 +71,14 @@ async def note_written(
         scope,
         (Found(customer.id, c.customer_id, c.score, c.reasons) for c in found),
     )
+    await queue_check(session, scope, customer.id)
+
+
+async def queue_check(session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID) -> None:
+    """Have the background check look the customer's candidates up (once, however
+    often it is written before the check comes)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(DuplicateCheck).values(
+        store_id=scope.store_id, customer_id=customer_id, queued_at=utcnow()
+    )
+    await session.execute(statement.on_conflict_do_nothing())

@@ -20,6 +20,7 @@ from clientbook.customer_accounts.scope import public_store_of
 from clientbook.customer_accounts.service import revoke_customer_sessions
 from clientbook.customers.fields import derive
 from clientbook.customers.service import UNIQUES
+from clientbook.duplicates.found import queue_check
 from clientbook.duplicates.merge_fields import FieldChoice, apply, plan
 from clientbook.duplicates.merge_moves import count_records, move_all
 from clientbook.duplicates.pairs import forget
@@ -123,6 +124,8 @@ async def merge_customers(
     for customer in merged:
         await forget(session, scope, customer.id)
         await audit.record(session, scope, customer.id, "merged_into", ["merged_into"])
+    # The survivor may now have other names, e-mail and post codes: look again.
+    await queue_check(session, scope, survivor.id)
     changed = [choice.field for choice in choices if choice.kept_from != survivor.id]
     await audit.record(session, scope, survivor.id, "merged", ["merged_from", *changed])
     await emit(

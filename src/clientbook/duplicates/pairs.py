@@ -3,24 +3,72 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from clientbook.customers.service import get_customer
-from clientbook.duplicates.candidates import Candidate, candidates_of, ordered
+from clientbook.duplicates.candidates import (
+    PER_KEY,
+    Candidate,
+    candidates_of,
+    ordered,
+    score_of,
+)
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import ValidationFailed
-from clientbook.models import Customer, DuplicatePair
+from clientbook.models import Customer, DuplicateCheck, DuplicatePair
 from clientbook.stores.scope import Role, StoreScope
 
 
 async def candidates_for(
     session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID, limit: int
 ) -> list[Candidate]:
+    """The customer's candidates, best first: its open stored pairs (found as it was
+    written, by its background check and by scans) with its exact-key duplicates looked
+    up now (an index lookup each: customers loaded past the service count too). No
+    trigram search runs here: similar names come from the stored pairs."""
     customer = await get_customer(session, scope, customer_id)
-    return await candidates_of(session, scope, customer, limit=limit)
+    found = {
+        c.customer_id: set(c.reasons) for c in await stored_candidates(session, scope, customer)
+    }
+    for live in await candidates_of(session, scope, customer, similar=False, limit=PER_KEY):
+        found.setdefault(live.customer_id, set()).update(live.reasons)
+    ranked = [
+        Candidate(other, score_of(reasons), sorted(reasons)) for other, reasons in found.items()
+    ]
+    ranked.sort(key=lambda c: (-c.score, c.customer_id.hex))
+    return ranked[:limit]
+
+
+async def stored_candidates(
+    session: AsyncSession, scope: StoreScope, customer: Customer
+) -> list[Candidate]:
+    """The open pairs naming the customer whose other side is live (two index lookups)."""
+    found: list[Candidate] = []
+    for mine, theirs in (
+        (DuplicatePair.customer_id, DuplicatePair.other_id),
+        (DuplicatePair.other_id, DuplicatePair.customer_id),
+    ):
+        rows = await session.execute(
+            select(theirs, DuplicatePair.reasons)
+            .join(
+                Customer,
+                and_(
+                    Customer.store_id == DuplicatePair.store_id,
+                    Customer.id == theirs,
+                    Customer.deleted_at.is_(None),
+                ),
+            )
+            .where(
+                DuplicatePair.store_id == scope.store_id,
+                mine == customer.id,
+                DuplicatePair.status == "open",
+            )
+        )
+        found.extend(Candidate(other, score_of(reasons), list(reasons)) for other, reasons in rows)
+    return found
 
 
 async def list_pairs(
@@ -92,7 +140,12 @@ async def dismiss(
 
 
 async def forget(session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID) -> None:
-    """Drop every pair naming the customer (merged, erased)."""
+    """Drop every pair naming the customer, and its queued check (merged, erased)."""
+    await session.execute(
+        delete(DuplicateCheck).where(
+            DuplicateCheck.store_id == scope.store_id, DuplicateCheck.customer_id == customer_id
+        )
+    )
     pairs = await session.scalars(
         select(DuplicatePair).where(
             DuplicatePair.store_id == scope.store_id,

@@ -1,56 +1,140 @@
 """A scan of a whole store for duplicates, in steps the job runner takes one at a time.
 
-Each step groups the store's live customers by one exact key (phone, names and birth
-date, card) with an aggregate the index serves, keeps the groups of 2 to ``PER_KEY``
-customers (a key shared by more is no evidence), judges every pair in them as the
-candidates of one customer are judged, and stores the pairs. Similar names are not
-scanned (a trigram self-join of a million rows has no bound); they are found for one
-customer at a time (``GET /duplicates?customer_id=``).
+Each step groups the store's live customers by one key with an aggregate, keeps the
+groups of 2 to ``Blocking.most`` customers (a key shared by more is no evidence), judges
+every pair in them as the candidates of one customer are judged, and stores the pairs.
+The first three keys are exact (phone, names and birth date, card: ``PER_KEY``).
+Similar names are found by blocking: customers at one e-mail domain (or post code) with
+the same last name and the same first letter of the first name, or the same first name
+and the same first letter of the last name, are judged by trigram similarity; such a
+group of more than ``SIMILAR_PER_KEY`` is a common name at a busy post code or a large
+mail provider, too weak a sign to judge. A typo in both names, or in a first letter,
+escapes the scan (the background check of a written customer, a trigram search, still
+finds it). Every step is one statement over the store and at most most * (most - 1) / 2
+judgements per group, so a scan's time grows with the store and nothing faster.
 """
 
 import itertools
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, String, and_, distinct, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from clientbook.duplicates.candidates import COLUMNS, PER_KEY, Person, judge
 from clientbook.duplicates.found import Found, store_pairs
 from clientbook.kit.claims import claim
 from clientbook.kit.db import Database, utcnow
 from clientbook.kit.errors import NotFound
-from clientbook.models import Customer, DuplicateScan, Store
+from clientbook.models import Customer, CustomerAddress, DuplicateScan, Store
 from clientbook.stores.scope import Role, StoreScope, job_scope
 
 WRITE_BATCH = 1_000
+SIMILAR_PER_KEY = 10
 
 
 Key = tuple[ColumnElement[Any], ...]
 
 
-def _phone() -> Key:
-    return (Customer.__table__.c.phone_key,)
+@dataclass(frozen=True)
+class Blocking:
+    """One step's groups: ``key`` over the customers (joined to their addresses when
+    ``addresses``), among those matching ``where``."""
+
+    key: Key
+    where: tuple[ColumnElement[bool], ...] = ()
+    addresses: bool = False
+    most: int = PER_KEY
 
 
-def _name_and_birth_date() -> Key:
-    return (
-        Customer.__table__.c.birth_date,
-        func.lower(Customer.first_name),
-        func.lower(Customer.last_name),
+class EmailDomain(FunctionElement[str]):
+    """What follows the ``@`` of an e-mail (``split_part`` on PostgreSQL, ``instr`` on SQLite)."""
+
+    type = String()
+    inherit_cache = True
+    name = "email_domain"
+
+
+@compiles(EmailDomain)
+def _domain_sqlite(element: EmailDomain, compiler: Any, **kw: Any) -> str:
+    email = compiler.process(element.clauses, **kw)
+    return f"substr({email}, instr({email}, '@') + 1)"
+
+
+@compiles(EmailDomain, "postgresql")
+def _domain_postgresql(element: EmailDomain, compiler: Any, **kw: Any) -> str:
+    return f"split_part({compiler.process(element.clauses, **kw)}, '@', 2)"
+
+
+def _first(column: Any) -> ColumnElement[str]:
+    return func.substr(func.lower(column), 1, 1)
+
+
+def _phone() -> Blocking:
+    return Blocking((Customer.__table__.c.phone_key,))
+
+
+def _name_and_birth_date() -> Blocking:
+    return Blocking(
+        (
+            Customer.__table__.c.birth_date,
+            func.lower(Customer.first_name),
+            func.lower(Customer.last_name),
+        )
     )
 
 
-def _card() -> Key:
-    return (Customer.__table__.c.card_key,)
+def _card() -> Blocking:
+    return Blocking((Customer.__table__.c.card_key,))
 
 
-STEPS: list[tuple[str, Callable[[], Key]]] = [
+def _has_email() -> tuple[ColumnElement[bool], ...]:
+    return (Customer.email_key.like("%@%"),)
+
+
+def _domain_last_name() -> Blocking:
+    key = (
+        EmailDomain(Customer.email_key),
+        func.lower(Customer.last_name),
+        _first(Customer.first_name),
+    )
+    return Blocking(key, _has_email(), most=SIMILAR_PER_KEY)
+
+
+def _domain_first_name() -> Blocking:
+    key = (
+        EmailDomain(Customer.email_key),
+        func.lower(Customer.first_name),
+        _first(Customer.last_name),
+    )
+    return Blocking(key, _has_email(), most=SIMILAR_PER_KEY)
+
+
+def _postal_code_last_name() -> Blocking:
+    postal = func.lower(CustomerAddress.postal_code)
+    key = (postal, func.lower(Customer.last_name), _first(Customer.first_name))
+    return Blocking(key, (postal != "",), addresses=True, most=SIMILAR_PER_KEY)
+
+
+def _postal_code_first_name() -> Blocking:
+    postal = func.lower(CustomerAddress.postal_code)
+    key = (postal, func.lower(Customer.first_name), _first(Customer.last_name))
+    return Blocking(key, (postal != "",), addresses=True, most=SIMILAR_PER_KEY)
+
+
+STEPS: list[tuple[str, Callable[[], Blocking]]] = [
     ("same_phone", _phone),
     ("same_name_and_birth_date", _name_and_birth_date),
     ("same_loyalty_card", _card),
+    ("similar_name_same_email_domain (last name)", _domain_last_name),
+    ("similar_name_same_email_domain (first name)", _domain_first_name),
+    ("similar_name_same_postal_code (last name)", _postal_code_last_name),
+    ("similar_name_same_postal_code (first name)", _postal_code_first_name),
 ]
 
 
@@ -88,30 +172,50 @@ async def get_scan(session: AsyncSession, scope: StoreScope, scan_id: uuid.UUID)
     return scan
 
 
-async def pairs_by_key(
-    session: AsyncSession, scope: StoreScope, key: Sequence[ColumnElement[Any]]
-) -> list[Found]:
-    """The judged pairs among customers sharing ``key``."""
+async def pairs_by_key(session: AsyncSession, scope: StoreScope, blocking: Blocking) -> list[Found]:
+    """The judged pairs among customers sharing the blocking key."""
+    key = blocking.key
     live = [
         Customer.store_id == scope.store_id,
         Customer.deleted_at.is_(None),
         *(part.is_not(None) for part in key),
+        *blocking.where,
     ]
+    people: Any = Customer.__table__
+    if blocking.addresses:
+        people = people.join(
+            CustomerAddress,
+            and_(
+                CustomerAddress.store_id == Customer.store_id,
+                CustomerAddress.customer_id == Customer.id,
+            ),
+        )
     groups = (
         select(*key)
+        .select_from(people)
         .where(*live)
         .group_by(*key)
-        .having(and_(func.count() >= 2, func.count() <= PER_KEY))
+        .having(
+            and_(
+                func.count(distinct(Customer.id)) >= 2,
+                func.count(distinct(Customer.id)) <= blocking.most,
+            )
+        )
     )
     target = tuple_(*key) if len(key) > 1 else key[0]
-    rows = await session.execute(select(*COLUMNS, *key).where(*live, target.in_(groups)))
-    grouped: dict[tuple[Any, ...], list[Person]] = defaultdict(list)
+    rows = await session.execute(
+        select(*COLUMNS, *key).select_from(people).where(*live, target.in_(groups))
+    )
+    grouped: dict[tuple[Any, ...], dict[uuid.UUID, Person]] = defaultdict(dict)
     width = len(COLUMNS)
     for row in rows:
-        grouped[tuple(row[width:])].append(Person.of(row))
+        block = tuple(row[width:])
+        # A post code step compares customers at that post code: the block's first part.
+        codes = [block[0]] if blocking.addresses else []
+        grouped[block][row.id] = Person.of(row, codes)
     found = []
-    for people in grouped.values():
-        for a, b in itertools.combinations(people, 2):
+    for members in grouped.values():
+        for a, b in itertools.combinations(members.values(), 2):
             match = judge(a, b)
             if match is not None:
                 found.append(Found(a.id, b.id, match.score, match.reasons))

@@ -13,7 +13,7 @@ from clientbook.models.customer_accounts import (
 )
 from clientbook.models.customers import Customer, CustomerAddress, CustomerCount, CustomerEvent
 from clientbook.models.idempotency import IdempotencyRecord
-from clientbook.models.lifecycle import DataExport, DuplicatePair, DuplicateScan
+from clientbook.models.lifecycle import DataExport, DuplicateCheck, DuplicatePair, DuplicateScan
 from clientbook.models.loyalty import (
     EarningRule,
     Member,
@@ -56,6 +56,7 @@ __all__ = [
     "CustomerRefreshToken",
     "CustomerSession",
     "DataExport",
+    "DuplicateCheck",
     "DuplicatePair",
     "DuplicateScan",
     "EarningRule",

@@ -48,6 +48,7 @@ STORE_OWNED_TABLES = (
     "customer_refresh_tokens",
     "customer_sessions",
     "data_exports",
+    "duplicate_checks",
     "duplicate_pairs",
     "duplicate_scans",
     "store_origins",

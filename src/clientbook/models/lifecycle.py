@@ -51,6 +51,24 @@ class DuplicatePair(Base):
     decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
+class DuplicateCheck(Base):
+    """A customer written since its candidates were last looked for: the background
+    check (``duplicates.checks``) takes the row, looks every kind of candidate up, the
+    similar names included, stores the pairs and removes the row."""
+
+    __tablename__ = "duplicate_checks"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["store_id", "customer_id"], ["customers.store_id", "customers.id"], ondelete="CASCADE"
+        ),
+        Index("ix_duplicate_checks_queued_at", "queued_at"),
+    )
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class DuplicateScan(Base):
     """A scan of a whole store for duplicates, run step by step by the job runner:
     ``done`` of ``steps`` steps, ``pairs`` pairs found so far."""

@@ -1,12 +1,14 @@
-"""The data lifecycle's scheduled pass: duplicate scans, data exports built in the
-background, expired archives removed, retention. ``serve`` runs it in every worker
-(each piece claims its rows, or is idempotent), and ``clientbook gdpr run`` runs it once."""
+"""The data lifecycle's scheduled pass: queued duplicate checks, duplicate scans, data
+exports built in the background, expired archives removed, retention. ``serve`` runs it
+in every worker (each piece claims its rows, or is idempotent), and ``clientbook gdpr
+run`` runs it once."""
 
 import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from clientbook.duplicates.checks import run_checks
 from clientbook.duplicates.scan import run_scans
 from clientbook.kit.db import Database, utcnow
 from clientbook.kit.storage import Storage
@@ -20,6 +22,7 @@ EXPORTS_PER_RUN = 5
 
 @dataclass
 class PassResult:
+    checks: int = 0
     scan_steps: int = 0
     exports_built: int = 0
     exports_removed: int = 0
@@ -32,6 +35,7 @@ async def run_pass(
 ) -> PassResult:
     now = now or utcnow()
     result = PassResult()
+    result.checks = await run_checks(database)
     result.scan_steps = await run_scans(database)
     for _ in range(EXPORTS_PER_RUN):
         built = await build_pending(database, storage, keep_days)
