@@ -5,7 +5,7 @@ phone, card or e-mail) until the background check has looked up its candidates, 
 similar names included, and stored the pairs. A new table: nothing existing changes.
 
 Revision ID: f1c3d5e7a902
-Revises: 5e2c9a71d4b3
+Revises: 7c1e4b9d2a60
 Create Date: 2026-12-03 09:30:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from clientbook.kit.db import UTCDateTime
 
 revision: str = "f1c3d5e7a902"
-down_revision: str | None = "5e2c9a71d4b3"
+down_revision: str | None = "7c1e4b9d2a60"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
