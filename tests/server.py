@@ -58,8 +58,12 @@ def serve(
         "CLIENTBOOK_DATA_DIR": str(data_dir),
         "CLIENTBOOK_LOG_LEVEL": "WARNING",
         "CLIENTBOOK_OUTBOX_SENDER": "false",
-        # Likewise the duplicate checks: they would take the checks other tests queue.
+        # Likewise the duplicate checks and the scheduled passes (the lifecycle pass runs
+        # queued checks too): they would take the work other tests queue, and change
+        # stores that other tests compare before and after a request.
         "CLIENTBOOK_DUPLICATE_CHECK_SECONDS": "0",
+        "CLIENTBOOK_LIFECYCLE_JOB_SECONDS": "0",
+        "CLIENTBOOK_LOYALTY_TICK_SECONDS": "0",
         # 5 + 5 overflow per worker: bursts still race on the database, and the suite's
         # servers and its own pool stay well under PostgreSQL's 100 connections.
         "CLIENTBOOK_DB_POOL_SIZE": "5",

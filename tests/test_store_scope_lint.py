@@ -298,6 +298,10 @@ PREBUILT = {
     ("customers/totals.py", "_kept"),
     ("loyalty/listed.py", "<module>"),
     ("loyalty/listed.py", "_figures_joined"),
+    # The earning's balance upsert (built once per dialect, run with the scope's store id
+    # bound) and the lot made from a ledger entry of the scope's store.
+    ("loyalty/ledger.py", "_balance_upsert"),
+    ("loyalty/ledger.py", "_lot"),
 }
 EXEMPT = SYSTEM_WIDE | PREBUILT
 

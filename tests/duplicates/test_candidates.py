@@ -344,3 +344,23 @@ async def test_a_scan_skips_a_similar_name_group_too_common_to_be_evidence(
     pairs = {frozenset(p["customer_ids"]) for p in listed.json()["data"]}
     assert pairs == {frozenset({str(few[0].id), str(few[1].id)})}
     assert not any(str(m.id) in pair for m in many for pair in pairs)
+
+
+async def test_a_check_changes_nothing_but_the_pairs(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    """The background check runs beside clients' edits: it must not touch the customers
+    it compares (a changed version would fail their next If-Match)."""
+    ctx = await factory.store(country="PL")
+    one = await factory.customer(ctx, first_name="Anna", last_name="Kowalska", phone="601234567")
+    two = await factory.customer(ctx, first_name="Ana", last_name="Kowalska", phone="601234567")
+    url = f"{ctx.base}/customers/{{}}"
+    before = [
+        (await client.get(url.format(c.id), headers=ctx.seller.headers)).json() for c in (one, two)
+    ]
+    await _check_all(database)
+    after = [
+        (await client.get(url.format(c.id), headers=ctx.seller.headers)).json() for c in (one, two)
+    ]
+    assert after == before
+    assert str(two.id) in await _candidates(client, ctx, one.id)
