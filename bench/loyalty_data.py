@@ -77,9 +77,10 @@ async def _fill(c: asyncpg.Connection) -> None:
     counts = {"purchases": 0, "balances": 0}
     while True:
         ids = [
-            r["id"]
+            (r["id"], r["created_at"])
             for r in await c.fetch(
-                "SELECT id FROM customers WHERE store_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                "SELECT id, created_at FROM customers WHERE store_id = $1 AND id > $2"
+                " ORDER BY id LIMIT $3",
                 store_id,
                 after,
                 CHUNK,
@@ -87,7 +88,7 @@ async def _fill(c: asyncpg.Connection) -> None:
         ]
         if not ids:
             break
-        after = ids[-1]
+        after = ids[-1][0]
         tables = _chunk(rng, store_id, wallet_id, rule_id, ids, done, now)
         async with c.transaction():
             for table, rows in tables.items():
@@ -117,7 +118,7 @@ def _chunk(
     store_id: uuid.UUID,
     wallet_id: uuid.UUID,
     rule_id: uuid.UUID,
-    ids: list[uuid.UUID],
+    ids: list[tuple[uuid.UUID, datetime]],  # each customer's id and created_at
     offset: int,
     now: datetime,
 ) -> dict[str, list[dict[str, Any]]]:
@@ -128,9 +129,9 @@ def _chunk(
         "loyalty_balances": [],
         "loyalty_purchase_stats": [],
     }
-    for n, customer_id in enumerate(ids, start=offset):
+    for n, (customer_id, created_at) in enumerate(ids, start=offset):
         if n % 10 == 0:
-            _buyer(rng, tables, store_id, wallet_id, rule_id, customer_id, now)
+            _buyer(rng, tables, store_id, wallet_id, rule_id, (customer_id, created_at), now)
         elif n % 10 == 5:
             at = now - timedelta(days=rng.randrange(1, 700))
             earned = [(Decimal(50), at, "welcome", None)]
@@ -144,9 +145,10 @@ def _buyer(
     store_id: uuid.UUID,
     wallet_id: uuid.UUID,
     rule_id: uuid.UUID,
-    customer_id: uuid.UUID,
+    customer: tuple[uuid.UUID, datetime],
     now: datetime,
 ) -> None:
+    customer_id, created_at = customer
     earned = []
     totals: list[tuple[Decimal, Decimal, datetime]] = []
     for _ in range(rng.randint(1, 3)):
@@ -191,6 +193,7 @@ def _buyer(
             "eligible_total": without,
             "average": (amount / len(totals)).quantize(CENT),
             "last_at": max(at for _, _, at in totals),
+            "listed_at": created_at,
         }
     )
 

@@ -3,7 +3,7 @@
 import contextlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +34,13 @@ from clientbook.customers import stat_pages
 from clientbook.kit.contact import email_key, parse_phone, phone_digits
 from clientbook.kit.errors import ValidationFailed
 from clientbook.kit.pagination import decode_cursor, encode_cursor
-from clientbook.loyalty.filters import PURCHASE_SORTS, PurchaseFilter, clock, purchase_conditions
+from clientbook.loyalty.filters import (
+    PURCHASE_SORTS,
+    PurchaseFilter,
+    buyer_conditions,
+    clock,
+    purchase_conditions,
+)
 from clientbook.models import Customer, CustomerAddress, GroupMember, Member, PurchaseStats
 from clientbook.stores.scope import AnySelect, StoreScope
 
@@ -400,21 +406,20 @@ async def find_customers(
     passes over are never read.
     """
     dialect = _dialect(session)
-    conditions = _conditions(scope, dialect, where)
     connection = await session.connection()
     page: AnySelect | list[stat_pages.Key]
     if sort.field in stat_pages.FIGURES:
         if after:
             _after(sort, after)  # refuses: these sorts page by number
         descending = sort.order == "desc"
+        conditions = _conditions(scope, dialect, where)
         page = await stat_pages.page_keys(
             connection, scope, conditions, sort.field, descending, limit=limit, offset=offset
         )
         if not page:
             return []
     else:
-        conditions.append(_after(sort, after) if after else true())
-        keys = ordered(select(Customer.store_id, Customer.id).where(and_(*conditions)), sort)
+        keys = _ordered_keys(scope, dialect, where, sort, after)
         # Written into the SQL, not bound: a prepared statement's generic plan, made
         # without the limit, walks the whole list for a search that matches almost no one.
         page = keys.offset(_literal(offset)).limit(_literal(limit))
@@ -422,6 +427,33 @@ async def find_customers(
     if extend is not None:
         rows = extend(rows)
     return list(await connection.execute(ordered(rows, sort)))
+
+
+def _ordered_keys(
+    scope: StoreScope, dialect: str, where: CustomerFilter, sort: Sort, after: str | None
+) -> AnySelect:
+    """The matching customers' keys in list order.
+
+    Filtered to buyers (an amount range ...) in the default order, the keys come from the
+    buyers' stats walked in list order (``listed_at`` is the customer's ``created_at``):
+    walking every customer and probing each one's stats took 10,000 probes at a million
+    customers to find a first page of 4,000 buyers in an amount range."""
+    now = clock()
+    buyers = None
+    if sort.field == "created_at" and after is None:
+        buyers = buyer_conditions(scope, where.purchases, now)
+    if buyers is None:
+        conditions = _conditions(scope, dialect, where, now)
+        conditions.append(_after(sort, after) if after else true())
+        return ordered(select(Customer.store_id, Customer.id).where(and_(*conditions)), sort)
+    others = _conditions(scope, dialect, replace(where, purchases=PurchaseFilter()), now)
+    of_customer = and_(
+        PurchaseStats.store_id == Customer.store_id, PurchaseStats.customer_id == Customer.id
+    )
+    keys = select(Customer.store_id, Customer.id).join(PurchaseStats, of_customer)
+    return ordered_by(
+        keys.where(*others, *buyers), PurchaseStats.listed_at, PurchaseStats.customer_id, sort
+    )
 
 
 def _literal(number: int) -> BindParameter[int]:

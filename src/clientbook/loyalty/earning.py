@@ -43,6 +43,7 @@ class Standing:
     placement: tiers.Placement
     count: int
     total: Decimal
+    listed_at: datetime  # the customer's created_at, which the stats row carries
     referral_pending: bool
     rules: list[tuple[EarningRule, Wallet]]  # the store's earning rules, each with its wallet
 
@@ -88,6 +89,7 @@ async def read_standing(
         placement,
         count=row.stats_count or 0,
         total=row.total if row.total is not None else ZERO,
+        listed_at=row.created_at,
         referral_pending=bool(row.referral_pending),
         rules=[(r[0], r[1]) for r in rows if r[0] is not None],
     )
@@ -111,6 +113,7 @@ def _standing_query() -> Any:
             r,
             w,
             c.deleted_at,
+            c.created_at,
             p.store_id.label("programme_store_id"),
             p.tier_mode,
             p.window_days,

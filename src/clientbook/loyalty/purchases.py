@@ -18,7 +18,7 @@ from clientbook.kit.errors import Conflict, NotFound, ValidationFailed
 from clientbook.kit.integrity import UniqueRule, insert_new, unique_violations
 from clientbook.loyalty import earning, ledger, points_of_sale, referrals, rules, tiers
 from clientbook.loyalty.wallets import DEFAULT_CODE, wallet_by_id
-from clientbook.models import Member, PointsEntry, Purchase, PurchaseStats, Wallet
+from clientbook.models import Customer, Member, PointsEntry, Purchase, PurchaseStats, Wallet
 from clientbook.models.loyalty import ZERO
 from clientbook.stores.scope import StoreScope
 from clientbook.webhooks.events import EventType, emit
@@ -234,6 +234,7 @@ async def _add_to_stats(
         "eligible_total": rules.eligible_amount(purchase),
         "average": expected,
         "last_at": purchase.purchased_at,
+        "listed_at": standing.listed_at,
     }
     statement = _stats_upsert(session.get_bind().dialect.name)
     count, total, eligible_total = (await session.execute(statement, values)).one()
@@ -259,7 +260,7 @@ def _stats_upsert(dialect: str) -> Any:
     """Built once per dialect: making the statement costs more than running it."""
     columns = PurchaseStats.__table__.c
     names = ["store_id", "customer_id", "count", "total", "total_without_delivery"]
-    names += ["eligible_total", "average", "last_at"]
+    names += ["eligible_total", "average", "last_at", "listed_at"]
     statement = _insert(dialect)(PurchaseStats).values({name: bindparam(name) for name in names})
     new, old = statement.excluded, columns
     newer = old.last_at.is_(None) | (new.last_at > old.last_at)
@@ -363,7 +364,23 @@ async def _locked_stats(
     key = (scope.store_id, customer_id)
     stats = await session.get(PurchaseStats, key, with_for_update=True, populate_existing=True)
     if stats is None:
-        values = {"store_id": scope.store_id, "customer_id": customer_id}
-        await insert_new(session, PurchaseStats, [values], PurchaseStats.store_id)
+        await insert_new(
+            session,
+            PurchaseStats,
+            [await stats_row(session, scope, customer_id)],
+            PurchaseStats.store_id,
+        )
         stats = await session.get_one(PurchaseStats, key, with_for_update=True)
     return stats
+
+
+async def stats_row(
+    session: AsyncSession, scope: StoreScope, customer_id: uuid.UUID
+) -> dict[str, Any]:
+    """A new stats row's key and the customer's place in the list (``listed_at``)."""
+    created_at = await session.scalar(
+        select(Customer.created_at).where(
+            Customer.store_id == scope.store_id, Customer.id == customer_id
+        )
+    )
+    return {"store_id": scope.store_id, "customer_id": customer_id, "listed_at": created_at}

@@ -328,6 +328,9 @@ class PurchaseStats(Base):
         Index("ix_loyalty_purchase_stats_store_id_average", "store_id", "average"),
         Index("ix_loyalty_purchase_stats_store_id_count", "store_id", "count"),
         Index("ix_loyalty_purchase_stats_store_id_last_at", "store_id", "last_at"),
+        Index(
+            "ix_loyalty_purchase_stats_store_id_listed_at", "store_id", "listed_at", "customer_id"
+        ),
     )
 
     store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -338,3 +341,6 @@ class PurchaseStats(Base):
     eligible_total: Mapped[Decimal] = mapped_column(Money, default=ZERO)
     average: Mapped[Decimal] = mapped_column(Money, default=ZERO)
     last_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The customer's created_at, which never changes: the stats walked in list order
+    # (customers.queries) for a list filtered on purchase figures.
+    listed_at: Mapped[datetime] = mapped_column(UTCDateTime)
