@@ -5,7 +5,7 @@ import uuid
 
 import httpx
 
-from clientbook.duplicates.candidates import Person, judge
+from clientbook.duplicates.candidates import PER_KEY, Person, judge
 from clientbook.duplicates.checks import run_checks
 from clientbook.duplicates.scan import SIMILAR_PER_KEY, run_scans
 from clientbook.duplicates.similarity import similarity
@@ -217,6 +217,30 @@ async def test_written_duplicates_are_stored_and_can_be_dismissed(
     )
     assert same.status_code == 422
     assert same.json()["errors"][0]["field"] == "customer_ids"
+
+
+async def test_a_number_shared_by_more_than_per_key_customers_is_no_evidence(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    """A shop's own number given for walk-in customers: up to PER_KEY customers holding
+    it are candidates of each other; one more, and the number pairs no one new."""
+    ctx = await factory.store(country="DE")
+    sharing = [await factory.customer(ctx, phone="030 1234567") for _ in range(PER_KEY)]
+    last = await _candidates(client, ctx, sharing[-1].id)
+    assert last and all("same_phone" in c["reasons"] for c in last.values())
+    one_more = await factory.customer(
+        ctx,
+        first_name="Zygmunt",
+        last_name="Ostrowski",
+        email="z@elsewhere.example",
+        phone="+49 30 1234567",
+    )
+    assert await _candidates(client, ctx, one_more.id) == {}
+    listed = await client.get(
+        f"{ctx.base}/duplicates", params={"limit": 100}, headers=ctx.seller.headers
+    )
+    assert listed.status_code == 200, listed.text
+    assert not any(str(one_more.id) in p["customer_ids"] for p in listed.json()["data"])
 
 
 async def test_another_stores_customers_are_never_candidates(
