@@ -168,7 +168,7 @@ async def _exact_rows(session: AsyncSession, scope: StoreScope, me: Person) -> l
     rows: list[Row[Any]] = []
     for lookup in lookups:
         statement = select(*COLUMNS).where(*_live(scope, me.id), lookup).limit(PER_KEY)
-        sharing = list(await session.execute(statement))
+        sharing: list[Row[Any]] = list(await session.execute(statement))
         if len(sharing) < PER_KEY:  # with me, at most PER_KEY customers hold the key
             rows.extend(sharing)
     return rows

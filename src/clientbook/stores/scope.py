@@ -10,7 +10,7 @@ A request is signed by a staff member's access token or by one of the store's AP
 """
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -249,11 +249,8 @@ class ScopedQuery:
     ) -> list[dict[str, Any]]:
         """For a caller whose access is already checked: the statement on the scope's
         store, outside any transaction (a ``Database``) or in the caller's session."""
-        values = {"scope_store_id": scope.store_id, **params}
-        if isinstance(runner, Database):
-            return await runner.fetch_all(self._checked, values)
-        rows = await runner.execute(self._checked.statement, values)
-        return [dict(row._mapping) for row in rows]
+        (rows,) = await within_each(runner, scope, [(self, params)])
+        return rows
 
     def _bind(
         self, credentials: Credentials, store_ref: str, params: dict[str, Any]
@@ -401,3 +398,23 @@ def job_scope(store: Store) -> StoreScope:
     """The scope Clientbook's own scheduled jobs (the loyalty tick) act in for one store;
     their changes are recorded with no actor."""
     return StoreScope(store.id, store.code, store.country, None, Role.owner)
+
+
+async def within_each(
+    runner: Database | AsyncSession,
+    scope: StoreScope,
+    reads: Sequence[tuple[ScopedQuery, dict[str, Any]]],
+) -> list[list[dict[str, Any]]]:
+    """Several ``ScopedQuery.within`` reads, one after the other: outside any transaction
+    on one connection taken from the pool once (a ``Database``), or in the caller's
+    session."""
+    bound = [
+        (query._checked, {"scope_store_id": scope.store_id, **params}) for query, params in reads
+    ]
+    if isinstance(runner, Database):
+        return await runner.fetch_each(bound)
+    answers = []
+    for query, values in bound:
+        rows = await runner.execute(query.statement, values)
+        answers.append([dict(row._mapping) for row in rows])
+    return answers
