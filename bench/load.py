@@ -693,7 +693,7 @@ async def _floors(
 
 
 def _search_sql(text: str) -> str:
-    """As customers.queries._search: a phone-like text also matches by its digits; the
+    """As customers.conditions._search: a phone-like text also matches by its digits; the
     patterns are written into the SQL, as the API writes them (see _like_pattern)."""
     digits = "".join(ch for ch in text if ch.isdigit()).lstrip("0")
     likes = [text.lower()]

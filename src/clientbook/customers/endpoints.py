@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
 from clientbook.customers import pages, queries, reads, service
+from clientbook.customers.conditions import CustomerFilter
 from clientbook.customers.schemas import (
     CustomerCreateBody,
     CustomerOut,
@@ -109,8 +110,8 @@ class ListQuery(BaseModel):
         "(`total_is_exact: false`), which costs no count",
     )
 
-    def filter(self) -> queries.CustomerFilter:
-        return queries.CustomerFilter(
+    def filter(self) -> CustomerFilter:
+        return CustomerFilter(
             q=self.q,
             email=self.email,
             phone=self.phone,
@@ -147,7 +148,7 @@ async def list_customers(
     where = query.filter()
     page, limit, cursor = query.page, query.limit, query.cursor
     order_by = queries.Sort(query.sort, query.order)
-    if cursor is None and where == queries.CustomerFilter() and queries.has_cursors(order_by):
+    if cursor is None and where == CustomerFilter() and queries.has_cursors(order_by):
         customers, info = await reads.unfiltered_page(
             database, claims, store, order_by, page=page, limit=limit
         )

@@ -6,7 +6,8 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from clientbook.customers.queries import CustomerFilter, Sort, find_customers
+from clientbook.customers.conditions import CustomerFilter
+from clientbook.customers.queries import Sort, find_customers
 from clientbook.customers.totals import count_customers
 from clientbook.kit.pagination import PageInfo
 from clientbook.stores.scope import AnySelect, StoreScope

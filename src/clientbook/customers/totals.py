@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Uuid, bindparam, func, literal, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from clientbook.customers.conditions import CustomerFilter
 from clientbook.customers.count_cache import CountCache, Counted
-from clientbook.customers.queries import CustomerFilter, matching_ids
+from clientbook.customers.queries import matching_ids
 from clientbook.loyalty.filters import PurchaseFilter, clock
 from clientbook.models import CustomerCount
 from clientbook.stores.scope import AnySelect, StoreScope

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from clientbook.customers import reads
-from clientbook.customers.queries import CustomerFilter, Sort
+from clientbook.customers.conditions import CustomerFilter
+from clientbook.customers.queries import Sort
 from clientbook.kit.db import Database
 from clientbook.kit.pagination import PageInfo
 from clientbook.models import Customer, CustomerAddress, Member, PurchaseStats, Store, Tier

@@ -12,7 +12,7 @@ from typing import IO
 from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from clientbook.customers.queries import CustomerFilter
+from clientbook.customers.conditions import CustomerFilter
 from clientbook.customers.totals import count_customers
 from clientbook.kit.contact import email_key
 from clientbook.kit.db import Database

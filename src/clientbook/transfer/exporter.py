@@ -9,7 +9,8 @@ customers are left out.
 from collections.abc import AsyncIterator
 from typing import Any
 
-from clientbook.customers.queries import CustomerFilter, Sort, cursor_of, find_customers
+from clientbook.customers.conditions import CustomerFilter
+from clientbook.customers.queries import Sort, cursor_of, find_customers
 from clientbook.kit.db import Database
 from clientbook.stores.scope import Role, StoreScope
 from clientbook.transfer.formats import Format, csv_header, csv_lines, export_record, jsonl_lines

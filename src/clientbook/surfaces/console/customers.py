@@ -11,7 +11,8 @@ from sqlalchemy import select
 from clientbook.addresses import service as addresses
 from clientbook.audit import service as audit
 from clientbook.customers import pages, service
-from clientbook.customers.queries import CustomerFilter, Sort
+from clientbook.customers.conditions import CustomerFilter
+from clientbook.customers.queries import Sort
 from clientbook.customers.schemas import CustomerCreate, CustomerUpdate
 from clientbook.customers.serialize import customer_document
 from clientbook.deps import SessionDep

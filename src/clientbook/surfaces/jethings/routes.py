@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 
 from clientbook.customers import pages, queries
 from clientbook.customers import service as customers
+from clientbook.customers.conditions import CustomerFilter
 from clientbook.customers.fields import CustomerData, display_name
 from clientbook.customers.schemas import CustomerCreate, CustomerUpdate
 from clientbook.deps import SessionDep
@@ -71,7 +72,7 @@ async def list_customers(request: Request, session: SessionDep, scope: HeaderSto
     for label, text in (("search", search), ("name", name)):
         if text is not None and len(text) > 100:
             raise BadRequest(f"Invalid {label}: at most 100 characters")
-    where = queries.CustomerFilter(q=search, name=name, is_active=_bool(params, "isActive"))
+    where = CustomerFilter(q=search, name=name, is_active=_bool(params, "isActive"))
     sort = queries.Sort(SORTS[sort_by], sort_order)
     rows, info = await pages.page_of(session, scope, where, sort, page=page, limit=limit)
     return {

@@ -10,6 +10,7 @@ from clientbook.addresses import service as addresses
 from clientbook.addresses.schemas import AddressCreate
 from clientbook.customers import pages, queries
 from clientbook.customers import service as customers
+from clientbook.customers.conditions import CustomerFilter
 from clientbook.customers.fields import CustomerData, display_name
 from clientbook.customers.schemas import CustomerCreate
 from clientbook.deps import SessionDep, SettingsDep, StorageDep
@@ -148,7 +149,7 @@ async def list_customers(
     sortOrder: SortOrder = "desc",  # noqa: N803
 ) -> dict[str, Any]:
     """The store's customers, with their groups, page by page."""
-    where = queries.CustomerFilter(q=search, name=name, is_active=isActive)
+    where = CustomerFilter(q=search, name=name, is_active=isActive)
     sort = queries.Sort(SORTS[sortBy], sortOrder)
     rows, info = await pages.page_of(session, scope, where, sort, page=page, limit=limit)
     by_customer = await groups.groups_by_customer(session, scope, [c.id for c in rows])

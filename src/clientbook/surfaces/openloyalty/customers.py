@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.addresses import service as addresses
 from clientbook.customers import pages
 from clientbook.customers import service as customers
+from clientbook.customers.conditions import CustomerFilter
 from clientbook.customers.fields import CustomerData
-from clientbook.customers.queries import CustomerFilter
 from clientbook.customers.totals import count_customers
 from clientbook.deps import DatabaseDep, SessionDep
 from clientbook.kit.db import Database

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from clientbook.customers.queries import CustomerFilter, FieldMatch, Sort
+from clientbook.customers.conditions import CustomerFilter, FieldMatch
+from clientbook.customers.queries import Sort
 from clientbook.kit.errors import ValidationFailed, field_errors
 from clientbook.kit.validators import Text
 from clientbook.loyalty.filters import PurchaseFilter

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.addresses import service as addresses
 from clientbook.customers import service as customers
-from clientbook.customers.queries import CustomerFilter, FieldMatch, Sort, find_customers
+from clientbook.customers.conditions import CustomerFilter, FieldMatch
+from clientbook.customers.queries import Sort, find_customers
 from clientbook.deps import SessionDep
 from clientbook.kit import untrusted
 from clientbook.kit.db import utcnow
