@@ -300,8 +300,8 @@ PREBUILT = {
     ("loyalty/listed.py", "_figures_joined"),
     # The earning's balance upsert (built once per dialect, run with the scope's store id
     # bound) and the lot made from a ledger entry of the scope's store.
-    ("loyalty/ledger.py", "_balance_upsert"),
-    ("loyalty/ledger.py", "_lot"),
+    ("loyalty/ledger_statements.py", "balance_upsert"),
+    ("loyalty/ledger_statements.py", "lot_of"),
 }
 EXEMPT = SYSTEM_WIDE | PREBUILT
 

@@ -9,16 +9,14 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache
-from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import Conflict, FieldError, ValidationFailed
 from clientbook.kit.integrity import insert_new
+from clientbook.loyalty import ledger_statements as statements
 from clientbook.models import (
     CustomerEvent,
     PointsAllocation,
@@ -81,9 +79,10 @@ async def _locked(session: AsyncSession, scope: StoreScope, write: Write) -> Poi
     return balance
 
 
-def _entry(
+def new_entry(
     scope: StoreScope, write: Write, kind: str, amount: Decimal, balance_after: Decimal
 ) -> PointsEntry:
+    """An entry of the write's wallet, not yet added to the session."""
     return PointsEntry(
         store_id=scope.store_id,
         id=uuid.uuid4(),
@@ -100,11 +99,13 @@ def _entry(
     )
 
 
-def _total(balance: PointsBalance) -> Decimal:
+def held(balance: PointsBalance) -> Decimal:
+    """What the balance holds, usable or locked (an entry's ``balance_after``)."""
     return balance.available + balance.locked
 
 
-def _event(scope: StoreScope, write: Write, action: str) -> CustomerEvent:
+def trail_event(scope: StoreScope, write: Write, action: str) -> CustomerEvent:
+    """The customer's event-trail row for a ledger change, naming the wallet."""
     return CustomerEvent(
         store_id=scope.store_id,
         customer_id=write.customer_id,
@@ -117,7 +118,7 @@ def _event(scope: StoreScope, write: Write, action: str) -> CustomerEvent:
 
 def record_event(session: AsyncSession, scope: StoreScope, write: Write, action: str) -> None:
     """An entry in the customer's event trail naming the wallet."""
-    session.add(_event(scope, write, action))
+    session.add(trail_event(scope, write, action))
 
 
 async def emit_entry(
@@ -173,7 +174,7 @@ async def credit(
     if expires_at is not None and expires_at <= now:
         raise ValidationFailed.field("expires_at", "must be in the future")
     is_locked = unlock_at is not None and unlock_at > now
-    entry = _entry(scope, write, kind, amount, ZERO)
+    entry = new_entry(scope, write, kind, amount, ZERO)
     entry.unlock_at, entry.expires_at, entry.at = unlock_at, expires_at, now
     values = {
         "store_id": scope.store_id,
@@ -197,109 +198,12 @@ async def credit(
             "actor_user_id": scope.user_id,
             "status": "locked" if is_locked else "active",
         }
-        after = (await session.execute(_credit_postgres(), values)).one()
+        after = (await session.execute(statements.credit_postgres(), values)).one()
     else:
-        after = (await session.execute(_balance_upsert("sqlite"), values)).one()
-        session.add_all((entry, _lot(entry, "locked" if is_locked else "active")))
+        after = (await session.execute(statements.balance_upsert("sqlite"), values)).one()
+        session.add_all((entry, statements.lot_of(entry, "locked" if is_locked else "active")))
     entry.balance_after = after.available + after.locked
     return Credited(entry, after.available, after.owed)
-
-
-def _lot(entry: PointsEntry, status: str) -> PointsLot:
-    return PointsLot(
-        store_id=entry.store_id,
-        id=entry.id,
-        customer_id=entry.customer_id,
-        wallet_id=entry.wallet_id,
-        status=status,
-        amount=entry.amount,
-        remaining=entry.amount,
-        unlock_at=entry.unlock_at,
-        expires_at=entry.expires_at,
-        earned_at=entry.at,
-    )
-
-
-@cache
-def _credit_postgres() -> Any:
-    """Balance upsert, entry and lot as one statement: the entry's ``balance_after``
-    comes from the upsert's RETURNING, the lot from the entry's. Built once."""
-    entries, lots = PointsEntry.__table__.c, PointsLot.__table__.c
-    balance = _balance_upsert("postgresql").cte("balance")
-
-    def param(name: str, column: Any) -> Any:
-        return bindparam(name, type_=column.type)
-
-    def insert_from(model: Any, source: Any, values: dict[str, Any]) -> Any:
-        chosen = select(*values.values()).select_from(source)
-        return postgresql.insert(model).from_select(list(values), chosen)
-
-    entry = (
-        insert_from(
-            PointsEntry,
-            balance,
-            {
-                "store_id": param("store_id", entries.store_id),
-                "id": param("entry_id", entries.id),
-                "customer_id": param("customer_id", entries.customer_id),
-                "wallet_id": param("wallet_id", entries.wallet_id),
-                "kind": param("kind", entries.kind),
-                "amount": param("amount", entries.amount),
-                "balance_after": balance.c.available + balance.c.locked,
-                "source": param("source", entries.source),
-                "reason": param("reason", entries.reason),
-                "unlock_at": param("unlock_at", entries.unlock_at),
-                "expires_at": param("expires_at", entries.expires_at),
-                "idempotency_key": param("idempotency_key", entries.idempotency_key),
-                "actor_user_id": param("actor_user_id", entries.actor_user_id),
-                "at": param("updated_at", entries.at),
-            },
-        )
-        .returning(entries.id)
-        .cte("entry")
-    )
-    lot = (
-        insert_from(
-            PointsLot,
-            entry,
-            {
-                "store_id": param("store_id", lots.store_id),
-                "id": entry.c.id,
-                "customer_id": param("customer_id", lots.customer_id),
-                "wallet_id": param("wallet_id", lots.wallet_id),
-                "status": param("status", lots.status),
-                "amount": param("amount", lots.amount),
-                "remaining": param("amount", lots.remaining),
-                "unlock_at": param("unlock_at", lots.unlock_at),
-                "expires_at": param("expires_at", lots.expires_at),
-                "earned_at": param("updated_at", lots.earned_at),
-            },
-        )
-        .returning(lots.id)
-        .cte("lot")
-    )
-    return select(balance.c.available, balance.c.locked, balance.c.owed).add_cte(lot)
-
-
-@cache
-def _balance_upsert(dialect: str) -> Any:
-    """Built once per dialect: making the statement costs more than running it."""
-    table = PointsBalance.__table__
-    columns = ("store_id", "customer_id", "wallet_id", "available", "locked", "earned")
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    statement = insert(PointsBalance).values(
-        {name: bindparam(name) for name in (*columns, "updated_at")}
-    )
-    new = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.store_id, table.c.customer_id, table.c.wallet_id],
-        set_={
-            "available": table.c.available + new.available,
-            "locked": table.c.locked + new.locked,
-            "earned": table.c.earned + new.earned,
-            "updated_at": new.updated_at,
-        },
-    ).returning(table.c.available, table.c.locked, table.c.owed)
 
 
 async def settle_owed(
@@ -328,7 +232,7 @@ async def earn(
     credited = await credit(
         session, scope, write, amount, kind=kind, unlock_at=unlock_at, expires_at=expires_at
     )
-    session.add(_event(scope, write, f"points.{kind}"))
+    session.add(trail_event(scope, write, f"points.{kind}"))
     await session.flush()
     await emit_entry(session, scope, EventType.points_earned, write, credited.entry)
     await settle_owed(session, scope, write, credited)
@@ -371,7 +275,7 @@ async def spend(
     balance.available -= amount
     balance.used += amount
     balance.updated_at = utcnow()
-    entry = _entry(scope, write, kind, -amount, _total(balance))
+    entry = new_entry(scope, write, kind, -amount, held(balance))
     session.add(entry)
     await session.flush()
     left = amount
@@ -388,7 +292,7 @@ async def spend(
         )
     if left > ZERO:  # the balance row and the lots disagree: never paper over it
         raise RuntimeError(f"ledger out of step: {left} points not found in lots")
-    session.add(_event(scope, write, f"points.{kind}"))
+    session.add(trail_event(scope, write, f"points.{kind}"))
     await session.flush()
     await emit_entry(session, scope, EventType.points_spent, write, entry)
     return entry
@@ -419,65 +323,3 @@ async def adjust(
     if amount > 0:
         return await earn(session, scope, write, amount, kind="adjust")
     return await spend(session, scope, write, -amount, kind="adjust")
-
-
-async def settle_lot(
-    session: AsyncSession, scope: StoreScope, write: Write, lot_id: uuid.UUID, now: datetime
-) -> bool:
-    """Unlock or expire one lot when its time has come (the scheduled job); False when
-    another run already did. Locks the balance first, like every ledger write."""
-    balance = await lock_balance(session, scope, write)
-    lot = await session.get(PointsLot, (scope.store_id, lot_id), populate_existing=True)
-    if lot is None:
-        return False
-    changed = expired = False
-    if lot.status == "locked" and lot.unlock_at is not None and lot.unlock_at <= now:
-        lot.status = "active"
-        balance.locked -= lot.remaining
-        balance.available += lot.remaining
-        session.add(_entry(scope, write, "unlock", ZERO, _total(balance)))
-        session.add(_event(scope, write, "points.unlock"))
-        changed = True
-    if lot.status != "expired" and lot.expires_at is not None and lot.expires_at <= now:
-        left = lot.remaining
-        if lot.status == "locked":
-            balance.locked -= left
-        else:
-            balance.available -= left
-        balance.expired += left
-        lot.remaining = ZERO
-        lot.status = "expired"
-        if left > ZERO:
-            session.add(_entry(scope, write, "expire", -left, _total(balance)))
-            session.add(_event(scope, write, "points.expire"))
-            expired = True
-        changed = True
-    if changed:
-        balance.updated_at = now
-        await session.flush()
-    if expired:
-        await emit(
-            session,
-            scope,
-            EventType.points_expired,
-            write.customer_id,
-            {"wallet": write.wallet.code, "amount": str(left), "lot_id": str(lot_id)},
-        )
-    return changed
-
-
-def due_lots(
-    scope: StoreScope, now: datetime, limit: int
-) -> Select[uuid.UUID, uuid.UUID, uuid.UUID]:
-    """The store's lots whose unlock time has passed or that expire with points left."""
-    unlocking = and_(PointsLot.status == "locked", PointsLot.unlock_at <= now)
-    expiring = and_(
-        PointsLot.status.in_(("locked", "active")),
-        PointsLot.expires_at <= now,
-        PointsLot.remaining > 0,
-    )
-    return (
-        select(PointsLot.id, PointsLot.customer_id, PointsLot.wallet_id)
-        .where(PointsLot.store_id == scope.store_id, unlocking | expiring)
-        .limit(limit)
-    )

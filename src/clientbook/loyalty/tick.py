@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clientbook.kit.db import Database, utcnow
-from clientbook.loyalty import ledger, tiers
+from clientbook.loyalty import ledger, lot_times, tiers
 from clientbook.loyalty.wallets import wallet_by_id
 from clientbook.models import Store
 from clientbook.stores.scope import StoreScope, job_scope
@@ -70,12 +70,12 @@ async def _settle_store(database: Database, scope: StoreScope, now: datetime) ->
     settled = 0
     while True:
         async with database.reading() as session:
-            due = (await session.execute(ledger.due_lots(scope, now, BATCH))).all()
+            due = (await session.execute(lot_times.due_lots(scope, now, BATCH))).all()
         for lot_id, customer_id, wallet_id in due:
             async with database.transaction() as session:
                 wallet = await wallet_by_id(session, scope, wallet_id)
                 write = ledger.Write(customer_id, wallet, source="schedule")
-                if await ledger.settle_lot(session, scope, write, lot_id, now):
+                if await lot_times.settle_lot(session, scope, write, lot_id, now):
                     settled += 1
                     await tiers.recalculate(session, scope, customer_id, now)
         if len(due) < BATCH:
