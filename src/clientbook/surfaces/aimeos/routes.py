@@ -3,10 +3,9 @@ signed-in customer's own record, self sign-up, and its addresses, properties and
 groups (``related=...``). No id in a query or body reaches another customer."""
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.addresses import service as addresses
@@ -15,7 +14,7 @@ from clientbook.customer_accounts import closing, contact, cookies, credentials,
 from clientbook.customer_accounts import service as sign_ins
 from clientbook.customer_accounts.deps import ThrottleDep, client_ip
 from clientbook.customer_accounts.schemas import ContactChange
-from clientbook.customer_accounts.scope import CustomerScope, scope_of_new_session
+from clientbook.customer_accounts.scope import scope_of_new_session
 from clientbook.customer_accounts.signup_limit import SignupLimit
 from clientbook.customers.fields import same_number
 from clientbook.customers.schemas import CustomerCreate, CustomerUpdate
@@ -24,17 +23,13 @@ from clientbook.deps import DatabaseDep, SessionDep, StorageDep
 from clientbook.groups.service import groups_by_customer
 from clientbook.kit.contact import email_key
 from clientbook.kit.errors import (
-    BadRequest,
     ClientbookError,
-    FieldError,
     Forbidden,
     NotFound,
     Unauthorized,
     ValidationFailed,
-    field_errors,
 )
 from clientbook.properties import service as properties
-from clientbook.properties.schemas import PropertyCreate, PropertyUpdate
 from clientbook.surfaces.aimeos import attributes as attrs
 from clientbook.surfaces.aimeos.access import (
     COOKIE_PATH,
@@ -45,7 +40,6 @@ from clientbook.surfaces.aimeos.access import (
 )
 from clientbook.surfaces.aimeos.description import CUSTOMER_ATTRIBUTES
 from clientbook.surfaces.aimeos.document import (
-    JsonApiResponse,
     base_url,
     href,
     meta,
@@ -62,66 +56,17 @@ from clientbook.surfaces.aimeos.items import (
     property_item,
 )
 from clientbook.surfaces.aimeos.params import PREFIX, param
+from clientbook.surfaces.aimeos.related import add_related, delete_related, update_related
+from clientbook.surfaces.aimeos.replies import (
+    answer,
+    check_id,
+    related_id,
+    related_name,
+    signed_in,
+    validated,
+)
 
 router = APIRouter(prefix="/jsonapi", tags=["Aimeos"])
-
-M = TypeVar("M", bound=BaseModel)
-RELATED = ("address", "property", "relationships")
-GROUPS_ARE_THE_STORES = "Groups are assigned by the store; a customer cannot change them"
-
-
-def _answer(
-    visitor: Visitor, body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
-) -> JsonApiResponse:
-    response = JsonApiResponse(
-        body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})}
-    )
-    visitor.set_cookies(response)
-    return response
-
-
-def _signed_in(visitor: Visitor) -> CustomerScope:
-    if visitor.customer is None:
-        raise Unauthorized("Sign in first")
-    return visitor.customer
-
-
-def _check_id(request: Request, customer: CustomerScope) -> None:
-    """``id`` names the signed-in customer or nobody; any other id finds nothing."""
-    given = param(request, "id")
-    if given is not None and given != str(customer.customer_id):
-        raise NotFound("Customer not found")
-
-
-def _related(request: Request) -> str | None:
-    related = param(request, "related")
-    if related is not None and related not in RELATED:
-        message = "must be address, property or relationships"
-        raise BadRequest(f"related: {message}", errors=[FieldError("related", message)])
-    return related
-
-
-def _related_id(request: Request, *, required: bool = False) -> uuid.UUID | None:
-    given = param(request, "relatedid")
-    if given is None:
-        if required:
-            message = "names the item to change or remove"
-            raise BadRequest(f"relatedid: {message}", errors=[FieldError("relatedid", message)])
-        return None
-    try:
-        return uuid.UUID(given)
-    except ValueError:
-        raise NotFound("Item not found") from None
-
-
-def _validated(model: type[M], values: dict[str, Any]) -> M:
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        found = field_errors(exc.errors())
-        summary = "; ".join(f"{e.field}: {e.message}" for e in found)
-        raise ValidationFailed(summary or "The request is not valid", errors=found) from None
-
 
 # --- discovery -------------------------------------------------------------------------
 
@@ -145,7 +90,7 @@ def _discovery(request: Request) -> dict[str, Any]:
 @router.options("")
 async def discover(request: Request, visitor: VisitorDep) -> Response:
     """The CSRF token, the query prefix and the URL of each resource."""
-    return _answer(visitor, _discovery(request))
+    return answer(visitor, _discovery(request))
 
 
 @router.options("/customer")
@@ -153,7 +98,7 @@ async def describe_customer(request: Request, visitor: VisitorDep) -> Response:
     """As ``OPTIONS /jsonapi``, with the attributes a customer can send."""
     body = _discovery(request)
     body["meta"]["attributes"] = CUSTOMER_ATTRIBUTES
-    return _answer(visitor, body)
+    return answer(visitor, body)
 
 
 # --- the customer ----------------------------------------------------------------------
@@ -164,18 +109,18 @@ async def get_customer_document(
     request: Request, database: DatabaseDep, visitor: VisitorDep
 ) -> Response:
     """The signed-in customer (the empty item when nobody is), or its related items."""
-    related = _related(request)
+    related = related_name(request)
     if visitor.customer is None:
         if related is not None:
             raise Unauthorized("Sign in first")
-        return _answer(visitor, anonymous_document(request))
-    _check_id(request, visitor.customer)
+        return answer(visitor, anonymous_document(request))
+    check_id(request, visitor.customer)
     async with database.reading() as reader:
         if related is not None:
             body = await _related_document(request, reader, visitor, related)
         else:
             body = await customer_document(request, reader, visitor)
-    return _answer(visitor, body)
+    return answer(visitor, body)
 
 
 async def _related_document(
@@ -193,14 +138,14 @@ async def _related_document(
         await get_customer(session, visitor.scope, customer_id)
         groups = (await groups_by_customer(session, visitor.scope, [customer_id]))[customer_id]
         found = [group_relationship(request, customer_id, group) for group in groups]
-    related_id = _related_id(request)
+    item_id = related_id(request)
     data: Any = found
-    if related_id is not None:
-        data = next((item for item in found if item["id"] == str(related_id)), None)
+    if item_id is not None:
+        data = next((item for item in found if item["id"] == str(item_id)), None)
         if data is None:
             raise NotFound("Item not found")
     return {
-        "meta": meta(request, total=1 if related_id else len(found)),
+        "meta": meta(request, total=1 if item_id else len(found)),
         "links": {"self": str(request.url)},
         "data": data,
         "included": [],
@@ -213,16 +158,16 @@ async def create_customer(
 ) -> Response:
     """Nobody signed in: open an account (only its id is answered). Signed in, with
     ``related=address|property``: add those items."""
-    related = _related(request)
+    related = related_name(request)
     body = await json_body(request)
     if visitor.customer is None:
         if related is not None:
             raise Unauthorized("Sign in first")
         return await _sign_up(request, session, database, visitor, body)
-    _check_id(request, visitor.customer)
+    check_id(request, visitor.customer)
     if related is None:
         raise Forbidden("You are signed in; change your account with PATCH")
-    return await _add_related(request, session, visitor, related, body)
+    return await add_related(request, session, visitor, related, body)
 
 
 async def _sign_up(
@@ -234,9 +179,7 @@ async def _sign_up(
         fields = _new_customer(data)
         address = None
         if any(value is not None for value in data.address.values()):
-            address = _validated(
-                AddressCreate, {**data.address, "type": "both", "is_default": True}
-            )
+            address = validated(AddressCreate, {**data.address, "type": "both", "is_default": True})
         if not fields.email:
             raise ValidationFailed.field("email", "is required")
         limit: SignupLimit = request.app.state.aimeos_signup_limit
@@ -260,7 +203,7 @@ async def _sign_up(
         },
         "included": [],
     }
-    return _answer(visitor, document, 201, {"Location": href(request, f"id={own}")})
+    return answer(visitor, document, 201, {"Location": href(request, f"id={own}")})
 
 
 def _code_is_email(data: attrs.CustomerInput) -> None:
@@ -280,7 +223,7 @@ def _new_customer(data: attrs.CustomerInput) -> CustomerCreate:
     values = dict(data.fields)
     if any(value is not None for value in data.company.values()):
         values["company"] = data.company
-    return _validated(CustomerCreate, values)
+    return validated(CustomerCreate, values)
 
 
 @router.patch("/customer")
@@ -289,12 +232,12 @@ async def update_customer_document(
 ) -> Response:
     """Change some attributes of the signed-in customer (or, with ``related`` and
     ``relatedid``, one of its addresses or properties)."""
-    customer = _signed_in(visitor)
-    _check_id(request, customer)
-    related = _related(request)
+    customer = signed_in(visitor)
+    check_id(request, customer)
+    related = related_name(request)
     body = await json_body(request)
     if related is not None:
-        return await _update_related(request, session, visitor, related, body)
+        return await update_related(request, session, visitor, related, body)
     data = attrs.customer_input(attrs.items(body)[0])
     try:
         pending = await _patch_customer(session, visitor, data)
@@ -310,7 +253,7 @@ async def update_customer_document(
     )
     if pending:
         document["meta"]["pending"] = pending
-    return _answer(visitor, document)
+    return answer(visitor, document)
 
 
 async def _patch_customer(
@@ -329,14 +272,14 @@ async def _patch_customer(
         if email is None:
             raise ValidationFailed.field("email", "must not be empty: it signs the customer in")
         if email_key(email) != current.email_key:
-            change = _validated(ContactChange, {"email": email})
+            change = validated(ContactChange, {"email": email})
             await contact.request_change(session, visitor.config, visitor.customer, change)
             pending["customer.email"] = email
     phone = values.get("phone")
     if phone is not None:
         del values["phone"]
         if not same_number(current, phone, scope.country):
-            change = _validated(ContactChange, {"phone": phone})
+            change = validated(ContactChange, {"phone": phone})
             await contact.request_change(session, visitor.config, visitor.customer, change)
             pending[data.telephone] = phone
     if data.company:
@@ -345,7 +288,7 @@ async def _patch_customer(
             "tax_id": current.company_tax_id,
             **data.company,
         }
-    await update_customer(session, scope, customer_id, _validated(CustomerUpdate, values))
+    await update_customer(session, scope, customer_id, validated(CustomerUpdate, values))
     if data.address:
         await _write_default_address(session, visitor, data.address)
     if data.password:
@@ -361,9 +304,9 @@ async def _write_default_address(
     address = await addresses.marked_default(session, scope, customer_id)
     if address is None:
         fields = {**values, "type": "both", "is_default": True}
-        await addresses.add_address(session, scope, customer_id, _validated(AddressCreate, fields))
+        await addresses.add_address(session, scope, customer_id, validated(AddressCreate, fields))
     else:
-        changes = _validated(AddressUpdate, values)
+        changes = validated(AddressUpdate, values)
         await addresses.update_address(session, scope, customer_id, address.id, changes)
 
 
@@ -374,132 +317,22 @@ async def delete_customer(
     """Close the signed-in customer's own account (its personal data is erased; orders
     stay), or remove one of its related items. Always a success for the account: also
     when nobody is signed in or ``id`` names another customer (nothing happens then)."""
-    related = _related(request)
+    related = related_name(request)
     if related is not None:
-        customer = _signed_in(visitor)
-        _check_id(request, customer)
-        await _delete_related(request, session, visitor, related)
-        return _answer(visitor, {"meta": meta(request, total=1)})
+        customer = signed_in(visitor)
+        check_id(request, customer)
+        await delete_related(request, session, visitor, related)
+        return answer(visitor, {"meta": meta(request, total=1)})
     given = param(request, "id")
     own = visitor.customer
     if own is not None and given in (None, str(own.customer_id)):
         await closing.close_own_account(session, own, storage)
         visitor = visitor.signed_out()
         request.state.aimeos_visitor = visitor
-    return _answer(visitor, {"meta": meta(request, total=0)})
+    return answer(visitor, {"meta": meta(request, total=0)})
 
 
 # --- related items ---------------------------------------------------------------------
-
-
-def _many(body: Any) -> bool:
-    return isinstance(body, dict) and isinstance(body.get("data"), list)
-
-
-async def _add_related(
-    request: Request, session: AsyncSession, visitor: Visitor, related: str, body: Any
-) -> Response:
-    assert visitor.customer is not None
-    scope, customer_id = visitor.scope, visitor.customer.customer_id
-    if related == "relationships":
-        raise Forbidden(GROUPS_ARE_THE_STORES)
-    made = []
-    for item in attrs.items(body, many=True):
-        if related == "address":
-            fields = attrs.item_input(
-                item, attrs.ADDRESS_ITEM, attrs.ADDRESS_IGNORED, "customer/address"
-            )
-            fields["type"] = fields.get("type") or "shipping"
-            try:
-                data = _validated(AddressCreate, {**fields, "is_default": False})
-                row = await addresses.add_address(session, scope, customer_id, data)
-            except ClientbookError as exc:
-                raise attrs.named(exc, attrs.item_name(attrs.ADDRESS_NAMES)) from None
-            made.append(address_item(request, row))
-        else:
-            fields = attrs.item_input(
-                item, attrs.PROPERTY_ITEM, attrs.PROPERTY_IGNORED, "customer/property"
-            )
-            try:
-                found = _validated(PropertyCreate, fields)
-                added = await properties.add_property(session, scope, customer_id, found)
-            except ClientbookError as exc:
-                raise attrs.named(exc, attrs.item_name(attrs.PROPERTY_NAMES)) from None
-            made.append(property_item(request, added))
-    document = {
-        "meta": meta(request, total=len(made)),
-        "links": {"self": str(request.url)},
-        "data": made if _many(body) else made[0],
-        "included": [],
-    }
-    location = made[0]["links"]["self"]["href"]
-    return _answer(visitor, document, 201, {"Location": location})
-
-
-async def _update_related(
-    request: Request, session: AsyncSession, visitor: Visitor, related: str, body: Any
-) -> Response:
-    assert visitor.customer is not None
-    scope, customer_id = visitor.scope, visitor.customer.customer_id
-    item_id = _related_id(request, required=True)
-    assert item_id is not None
-    if related == "relationships":
-        raise Forbidden(GROUPS_ARE_THE_STORES)
-    item = attrs.items(body)[0]
-    if related == "address":
-        fields = attrs.item_input(
-            item, attrs.ADDRESS_ITEM, attrs.ADDRESS_IGNORED, "customer/address"
-        )
-        await _other_address(session, visitor, item_id)
-        try:
-            changes = _validated(AddressUpdate, fields)
-            row = await addresses.update_address(session, scope, customer_id, item_id, changes)
-        except ClientbookError as exc:
-            raise attrs.named(exc, attrs.item_name(attrs.ADDRESS_NAMES)) from None
-        data = address_item(request, row)
-    else:
-        fields = attrs.item_input(
-            item, attrs.PROPERTY_ITEM, attrs.PROPERTY_IGNORED, "customer/property"
-        )
-        try:
-            update = _validated(PropertyUpdate, fields)
-            changed = await properties.update_property(session, scope, customer_id, item_id, update)
-        except ClientbookError as exc:
-            raise attrs.named(exc, attrs.item_name(attrs.PROPERTY_NAMES)) from None
-        data = property_item(request, changed)
-    document = {
-        "meta": meta(request, total=1),
-        "links": {"self": str(request.url)},
-        "data": data,
-        "included": [],
-    }
-    return _answer(visitor, document)
-
-
-async def _other_address(session: AsyncSession, visitor: Visitor, address_id: uuid.UUID) -> None:
-    """A ``customer/address`` item: the default address is the customer's own fields."""
-    assert visitor.customer is not None
-    found = await addresses.get_address(
-        session, visitor.scope, visitor.customer.customer_id, address_id
-    )
-    if found.is_default:
-        raise NotFound("Item not found")
-
-
-async def _delete_related(
-    request: Request, session: AsyncSession, visitor: Visitor, related: str
-) -> None:
-    assert visitor.customer is not None
-    scope, customer_id = visitor.scope, visitor.customer.customer_id
-    item_id = _related_id(request, required=True)
-    assert item_id is not None
-    if related == "relationships":
-        raise Forbidden(GROUPS_ARE_THE_STORES)
-    if related == "address":
-        await _other_address(session, visitor, item_id)
-        await addresses.delete_address(session, scope, customer_id, item_id)
-    else:
-        await properties.delete_property(session, scope, customer_id, item_id)
 
 
 # --- signing in ------------------------------------------------------------------------
@@ -540,7 +373,7 @@ async def sign_in(
     own = await scope_of_new_session(session, store, session_id)
     signed_in = Visitor(store, own, csrf, visitor.config)
     request.state.aimeos_visitor = signed_in
-    response = _answer(signed_in, await customer_document(request, session, signed_in))
+    response = answer(signed_in, await customer_document(request, session, signed_in))
     for value in holder.headers.getlist("set-cookie"):
         response.headers.append("set-cookie", value)
     response.delete_cookie(PRE_SESSION_COOKIE, path=COOKIE_PATH)
@@ -554,4 +387,4 @@ async def sign_out(request: Request, session: SessionDep, visitor: VisitorDep) -
         await sign_ins.revoke_session(session, visitor.store, visitor.customer.session_id)
     visitor = visitor.signed_out()
     request.state.aimeos_visitor = visitor
-    return _answer(visitor, anonymous_document(request))
+    return answer(visitor, anonymous_document(request))
