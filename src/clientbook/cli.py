@@ -3,75 +3,41 @@
 import asyncio
 import secrets
 import sys
-import uuid
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated
 
 import typer
 import uvicorn
-from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook import demo as demo_data
 from clientbook import logging
 from clientbook.accounts import service as accounts
-from clientbook.api_keys import service as api_keys
-from clientbook.api_keys.schemas import ApiKeyCreate, KeyRole
+from clientbook.cli_keys import api_key_app
+from clientbook.cli_outbox import outbox_app
+from clientbook.cli_work import fail, run_work
 from clientbook.distribution import citus
 from clientbook.kit import metrics
 from clientbook.kit.db import AUTOCOMMIT, Database, create_engine
-from clientbook.kit.errors import ClientbookError, field_errors
+from clientbook.kit.errors import ClientbookError
 from clientbook.kit.migrate import upgrade
 from clientbook.kit.storage import storage_from_url
 from clientbook.loyalty.tick import TickResult, run_tick
-from clientbook.messages import operations as outbox_operations
-from clientbook.messages.wiring import sender_from
 from clientbook.privacy import commands as gdpr
 from clientbook.privacy.jobs import PassResult, run_pass
 from clientbook.settings import Environment, get_settings
-from clientbook.stores.scope import Role, operator_scope
+from clientbook.stores.scope import Role
 from clientbook.transfer import commands as transfer
 from clientbook.transfer.formats import Format
 from clientbook.transfer.importer import Mode
-from clientbook.webhooks.wiring import webhook_sender_from
 
 app = typer.Typer(
     help="Clientbook: each store's customer book, served over HTTP.", no_args_is_help=True
 )
-outbox_app = typer.Typer(help="The message outbox: e-mail and SMS waiting to be sent.")
 app.add_typer(outbox_app, name="outbox")
-api_key_app = typer.Typer(help="A store's API keys, for back-ends and integrations.")
 app.add_typer(api_key_app, name="api-key")
-T = TypeVar("T")
-
-
-def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run one unit of work in one transaction, turning domain errors into a clean exit."""
-
-    async def main() -> T:
-        database = Database(get_settings().database_url)
-        try:
-            async with database.transaction() as session:
-                return await work(session)
-        finally:
-            await database.dispose()
-
-    try:
-        return asyncio.run(main())
-    except ClientbookError as exc:
-        fields = "".join(f"\n  {e.field}: {e.message}" for e in exc.errors)
-        _fail(f"{exc.detail}{fields}", exc)
-    except ValidationError as exc:
-        fields = "".join(f"\n  {e.field}: {e.message}" for e in field_errors(exc.errors()))
-        _fail(f"invalid input{fields}", exc)
-
-
-def _fail(message: str, cause: Exception) -> NoReturn:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    raise typer.Exit(1) from cause
 
 
 @app.command()
@@ -137,9 +103,9 @@ def distribute() -> None:
     try:
         report = asyncio.run(main())
     except citus.NotCitus as exc:
-        _fail(str(exc), exc)
+        fail(str(exc), exc)
     except SQLAlchemyError as exc:
-        _fail(f"Citus refused a step; run the command again once it is fixed: {exc}", exc)
+        fail(f"Citus refused a step; run the command again once it is fixed: {exc}", exc)
     for line in report.lines():
         typer.echo(line)
 
@@ -154,7 +120,7 @@ def create_store(
     owner: Annotated[str | None, typer.Option(help="E-mail of an existing user to own it")] = None,
 ) -> None:
     """Create a store (optionally owned by an existing user)."""
-    store = _run(
+    store = run_work(
         lambda s: demo_data.create_store(s, code, name, currency, timezone, country, owner)
     )
     typer.echo(f"store {store.code} created: {store.id}")
@@ -173,7 +139,7 @@ def create_user(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    _run(lambda s: demo_data.create_member(s, email, password, name, store, role))
+    run_work(lambda s: demo_data.create_member(s, email, password, name, store, role))
     typer.echo(f"user {email} is now {role.value} of {store}")
 
 
@@ -191,7 +157,7 @@ def token(
             raise ClientbookError(f"no active user {email}")
         return await accounts.issue_token_for(session, settings, user.id, timedelta(seconds=ttl))
 
-    typer.echo(_run(work))
+    typer.echo(run_work(work))
 
 
 @app.command()
@@ -203,7 +169,7 @@ def demo() -> None:
         raise typer.Exit(1)
     migrate()
     password = _demo_password(settings.data_dir)
-    info = _run(lambda s: demo_data.ensure_demo(s, settings, password))
+    info = run_work(lambda s: demo_data.ensure_demo(s, settings, password))
     typer.echo(demo_data.banner(info, password, settings.base_url))
 
 
@@ -227,10 +193,10 @@ def import_customers(
     try:
         summary = transfer.import_file(file, store, mode, format_, report, actor)
     except ClientbookError as exc:
-        _fail(exc.detail, exc)
+        fail(exc.detail, exc)
     except transfer.ImportStopped as exc:
         typer.echo(exc.summary.line())
-        _fail(
+        fail(
             f"the import stopped: {exc}\nThe rows reported so far are saved; run the same "
             "command again to finish.",
             exc,
@@ -257,138 +223,11 @@ def export_customers(
     try:
         count = transfer.export_file(store, format_, output, actor)
     except ClientbookError as exc:
-        _fail(exc.detail, exc)
+        fail(exc.detail, exc)
     except SQLAlchemyError as exc:
-        _fail(f"the export stopped: {exc}", exc)
+        fail(f"the export stopped: {exc}", exc)
     if output is not None:
         typer.echo(f"{count} customers written to {output}", err=True)
-
-
-@outbox_app.command("run")
-def outbox_run(
-    once: Annotated[bool, typer.Option(help="Send what is due now, then stop")] = False,
-) -> None:
-    """Send messages and webhooks in the foreground until interrupted (Ctrl-C), or once
-    with --once."""
-    settings = get_settings()
-    logging.configure(settings.log_level, settings.log_json)
-
-    async def main() -> int:
-        database = Database(settings.database_url)
-        sender = sender_from(settings, database)
-        hooks = webhook_sender_from(settings, database)
-        try:
-            if once:
-                total = 0
-                while claimed := await sender.run_once() + await hooks.run_once():
-                    total += claimed
-                return total
-            stop = asyncio.Event()
-            await asyncio.gather(sender.run(stop), hooks.run(stop))
-            return 0
-        finally:
-            await database.dispose()
-
-    try:
-        count = asyncio.run(main())
-    except KeyboardInterrupt:
-        return
-    if once:
-        typer.echo(f"{count} messages tried")
-
-
-@outbox_app.command("list")
-def outbox_list(
-    status: Annotated[str | None, typer.Option(help="pending, sending, sent or failed")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
-) -> None:
-    """The newest messages (without their text, which may hold one-time links)."""
-    if status is not None and status not in outbox_operations.STATUSES:
-        _fail(f"--status must be one of {', '.join(outbox_operations.STATUSES)}", ValueError())
-    messages = _run(lambda s: outbox_operations.list_messages(s, status, limit))
-    for m in messages:
-        error = f"  {m.last_error}" if m.last_error else ""
-        typer.echo(
-            f"{m.id}  {m.status:<7}  {m.channel:<5}  {m.template}  store={m.store_id}  "
-            f"attempts={m.attempts}  created={m.created_at.isoformat()}{error}"
-        )
-
-
-@outbox_app.command("retry")
-def outbox_retry(
-    message_id: Annotated[str | None, typer.Argument(help="A failed message's id")] = None,
-    all_failed: Annotated[bool, typer.Option("--all-failed", help="Every failed message")] = False,
-) -> None:
-    """Send failed messages again, with a fresh count of attempts."""
-    if all_failed == (message_id is not None):
-        _fail("give a message id or --all-failed", ValueError())
-    if all_failed:
-        count = _run(outbox_operations.retry_all_failed)
-        typer.echo(f"{count} messages will be sent again")
-        return
-    try:
-        parsed = uuid.UUID(str(message_id))
-    except ValueError as exc:
-        _fail(f"{message_id} is not a message id", exc)
-    _run(lambda s: outbox_operations.retry(s, parsed))
-    typer.echo(f"message {parsed} will be sent again")
-
-
-@api_key_app.command("create")
-def create_api_key(
-    store: str,
-    name: str,
-    role: Annotated[KeyRole, typer.Option(help="What the key may do")],
-) -> None:
-    """Create a key and print it (only the key, on stdout): it cannot be shown again."""
-
-    async def work(session: AsyncSession) -> str:
-        data = ApiKeyCreate.model_validate({"name": name, "role": role})
-        _key, secret = await api_keys.create_key(
-            session, await operator_scope(session, store), data
-        )
-        return secret
-
-    typer.echo(_run(work))
-
-
-@api_key_app.command("list")
-def list_api_keys(store: str) -> None:
-    """The store's live keys: name, prefix, role, created, last used, expires."""
-
-    async def work(session: AsyncSession) -> list[str]:
-        keys = await api_keys.list_keys(session, await operator_scope(session, store))
-        return [
-            "\t".join(
-                [
-                    key.name,
-                    key.token_prefix,
-                    key.role,
-                    key.created_at.isoformat(),
-                    key.last_used_at.isoformat() if key.last_used_at else "never",
-                    key.expires_at.isoformat() if key.expires_at else "-",
-                ]
-            )
-            for key in keys
-        ]
-
-    lines = _run(work)
-    typer.echo("\t".join(["name", "prefix", "role", "created", "last_used", "expires"]))
-    for line in lines:
-        typer.echo(line)
-
-
-@api_key_app.command("revoke")
-def revoke_api_key(store: str, name: str) -> None:
-    """Revoke the store's live key of that name; it stops working at once."""
-    _run(
-        lambda s: _revoke_named(s, store, name),
-    )
-    typer.echo(f"API key {name} of {store} revoked")
-
-
-async def _revoke_named(session: AsyncSession, store: str, name: str) -> None:
-    await api_keys.revoke_key_named(session, await operator_scope(session, store), name)
 
 
 loyalty = typer.Typer(help="The loyalty engine's jobs.", no_args_is_help=True)
@@ -429,7 +268,7 @@ def gdpr_export(
 ) -> None:
     """Write everything about one customer to a ZIP file (JSON records and the files)."""
     storage = storage_from_url(get_settings().storage_url)
-    size = _run(lambda s: gdpr.export_to_file(s, storage, store, customer_id, output, actor))
+    size = run_work(lambda s: gdpr.export_to_file(s, storage, store, customer_id, output, actor))
     typer.echo(f"{size} bytes written to {output}", err=True)
 
 
@@ -437,12 +276,12 @@ def gdpr_export(
 def gdpr_erase(store: StoreCode, customer_id: CustomerRef, actor: Actor = None) -> None:
     """Erase a customer's personal data for good (and the customers merged into it)."""
     storage = storage_from_url(get_settings().storage_url)
-    erased = _run(lambda s: gdpr.erase(s, storage, store, customer_id, actor))
+    erased = run_work(lambda s: gdpr.erase(s, storage, store, customer_id, actor))
     typer.echo(f"customer {erased} erased")
 
 
 @gdpr_app.command("run")
-def gdpr_run() -> None:
+def gdprrun_work() -> None:
     """Run the data lifecycle pass once: queued duplicate checks, duplicate scans,
     pending exports, expired archives, retention (``serve`` runs it every
     CLIENTBOOK_LIFECYCLE_JOB_SECONDS)."""
