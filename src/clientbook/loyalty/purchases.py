@@ -200,7 +200,8 @@ async def _place(
         "tier_id": moved.tier_id,
         "evaluated_at": moved.evaluated_at,
     }
-    await session.execute(_member_upsert(session.get_bind().dialect.name), values)
+    connection = await session.connection()  # Core: the ORM's insert handling costs more
+    await connection.execute(_member_upsert(connection.dialect.name), values)
 
 
 @cache
@@ -236,8 +237,9 @@ async def _add_to_stats(
         "last_at": purchase.purchased_at,
         "listed_at": standing.listed_at,
     }
-    statement = _stats_upsert(session.get_bind().dialect.name)
-    count, total, eligible_total = (await session.execute(statement, values)).one()
+    connection = await session.connection()  # Core: the ORM's insert handling costs more
+    statement = _stats_upsert(connection.dialect.name)
+    count, total, eligible_total = (await connection.execute(statement, values)).one()
     average = _average(total, count)
     if average != expected:
         await session.execute(
