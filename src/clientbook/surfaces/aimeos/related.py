@@ -17,6 +17,7 @@ from clientbook.kit.errors import (
 )
 from clientbook.properties import service as properties
 from clientbook.properties.schemas import PropertyCreate, PropertyUpdate
+from clientbook.stores.scope import StoreScope
 from clientbook.surfaces.aimeos import attributes as attrs
 from clientbook.surfaces.aimeos.access import Visitor
 from clientbook.surfaces.aimeos.document import meta
@@ -76,12 +77,7 @@ async def add_related(
 async def update_related(
     request: Request, session: AsyncSession, visitor: Visitor, related: str, body: Any
 ) -> Response:
-    assert visitor.customer is not None
-    scope, customer_id = visitor.scope, visitor.customer.customer_id
-    item_id = related_id(request, required=True)
-    assert item_id is not None
-    if related == "relationships":
-        raise Forbidden(GROUPS_ARE_THE_STORES)
+    scope, customer_id, item_id = _named_item(request, visitor, related)
     item = attrs.items(body)[0]
     if related == "address":
         fields = attrs.item_input(
@@ -113,6 +109,19 @@ async def update_related(
     return answer(visitor, document)
 
 
+def _named_item(
+    request: Request, visitor: Visitor, related: str
+) -> tuple[StoreScope, uuid.UUID, uuid.UUID]:
+    """The signed-in customer's scope and id, and the item ``relatedid`` names (400
+    without one); the customer's groups are never its own to change (403)."""
+    assert visitor.customer is not None
+    item_id = related_id(request, required=True)
+    assert item_id is not None
+    if related == "relationships":
+        raise Forbidden(GROUPS_ARE_THE_STORES)
+    return visitor.scope, visitor.customer.customer_id, item_id
+
+
 async def _other_address(session: AsyncSession, visitor: Visitor, address_id: uuid.UUID) -> None:
     """A ``customer/address`` item: the default address is the customer's own fields."""
     assert visitor.customer is not None
@@ -126,12 +135,7 @@ async def _other_address(session: AsyncSession, visitor: Visitor, address_id: uu
 async def delete_related(
     request: Request, session: AsyncSession, visitor: Visitor, related: str
 ) -> None:
-    assert visitor.customer is not None
-    scope, customer_id = visitor.scope, visitor.customer.customer_id
-    item_id = related_id(request, required=True)
-    assert item_id is not None
-    if related == "relationships":
-        raise Forbidden(GROUPS_ARE_THE_STORES)
+    scope, customer_id, item_id = _named_item(request, visitor, related)
     if related == "address":
         await _other_address(session, visitor, item_id)
         await addresses.delete_address(session, scope, customer_id, item_id)
