@@ -59,9 +59,18 @@ async def record_many(
     session: AsyncSession, scope: StoreScope, action: str, changes: Changes
 ) -> None:
     """``record`` for many customers in one INSERT (bulk imports)."""
-    rows = event_rows(scope, action, changes)
+    await write_rows(session, event_rows(scope, action, changes))
+
+
+async def write_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Rows made by ``event_rows``, in one INSERT on the session's connection: a hot
+    path's events without the ORM's unit of work."""
     if rows:
-        await session.execute(insert(CustomerEvent), rows)
+        connection = await session.connection()
+        await connection.execute(_INSERT, rows)
+
+
+_INSERT = insert(CustomerEvent)
 
 
 async def events_of(

@@ -9,10 +9,12 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from clientbook.audit import service as audit
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import Conflict, FieldError, ValidationFailed
 from clientbook.kit.integrity import insert_new
@@ -104,16 +106,14 @@ def held(balance: PointsBalance) -> Decimal:
     return balance.available + balance.locked
 
 
-def trail_event(scope: StoreScope, write: Write, action: str) -> CustomerEvent:
+def trail_row(scope: StoreScope, write: Write, action: str) -> dict[str, Any]:
     """The customer's event-trail row for a ledger change, naming the wallet."""
-    return CustomerEvent(
-        store_id=scope.store_id,
-        customer_id=write.customer_id,
-        actor_user_id=scope.user_id,
-        action=action,
-        fields=[f"wallet:{write.wallet.code}"],
-        at=utcnow(),
-    )
+    (row,) = audit.event_rows(scope, action, [(write.customer_id, [f"wallet:{write.wallet.code}"])])
+    return row
+
+
+def trail_event(scope: StoreScope, write: Write, action: str) -> CustomerEvent:
+    return CustomerEvent(**trail_row(scope, write, action))
 
 
 def record_event(session: AsyncSession, scope: StoreScope, write: Write, action: str) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,15 +57,11 @@ async def record_purchase(session: AsyncSession, scope: StoreScope, data: Purcha
         raise ValidationFailed.field("total", "must cover delivery_costs and excluded_amount")
     standing = await earning.read_standing(session, scope, data.customer_id, utcnow())
     await points_of_sale.check_purchase_pos(session, scope, data.pos_id)
-    purchase = Purchase(store_id=scope.store_id, **vars(data))
-    for name in ("total", "delivery_costs", "excluded_amount"):
-        setattr(purchase, name, getattr(data, name).quantize(rules.CENT))
-    purchase.points_earned = ZERO
+    purchase = _new_purchase(scope, data)
     earnings = _earnings(purchase, standing)
-    session.add(purchase)
     async with unique_violations(PURCHASE_UNIQUES):
-        await session.flush()
-    await audit.record(session, scope, data.customer_id, "purchase.recorded", ["purchase"])
+        await _insert_purchase(session, purchase)
+    trail = audit.event_rows(scope, "purchase.recorded", [(data.customer_id, ["purchase"])])
     await emit(
         session,
         scope,
@@ -74,8 +70,32 @@ async def record_purchase(session: AsyncSession, scope: StoreScope, data: Purcha
         {"purchase_id": str(purchase.id), "number": purchase.number, "status": purchase.status},
     )
     if purchase.status == COMPLETED:
-        await _complete(session, scope, purchase, standing, earnings)
+        trail += await _complete(session, scope, purchase, standing, earnings)
+    await audit.write_rows(session, trail)
     return purchase
+
+
+def _new_purchase(scope: StoreScope, data: PurchaseData) -> Purchase:
+    """The purchase with every column set: it is written by ``_insert_purchase``, not
+    by the session, so no column default applies."""
+    purchase = Purchase(store_id=scope.store_id, id=uuid.uuid4(), **vars(data))
+    for name in ("total", "delivery_costs", "excluded_amount"):
+        setattr(purchase, name, getattr(data, name).quantize(rules.CENT))
+    purchase.points_earned = purchase.points_reversed = purchase.returned_amount = ZERO
+    purchase.created_at = utcnow()
+    return purchase
+
+
+async def _insert_purchase(session: AsyncSession, purchase: Purchase) -> None:
+    """One INSERT on the session's connection (Core): the ORM's unit of work for a
+    single new row costs more than the statement. The purchase stays out of the session."""
+    values = {column.key: getattr(purchase, column.key) for column in _PURCHASE_COLUMNS}
+    connection = await session.connection()
+    await connection.execute(_PURCHASE_INSERT, values)
+
+
+_PURCHASE_COLUMNS = tuple(Purchase.__table__.columns)
+_PURCHASE_INSERT = insert(Purchase)
 
 
 async def get_purchase(
@@ -103,7 +123,9 @@ async def change_status(
             session, scope, purchase.customer_id, now, deleted=True
         )
         earnings = _earnings(purchase, standing)
-        await _complete(session, scope, purchase, standing, earnings)
+        await audit.write_rows(
+            session, await _complete(session, scope, purchase, standing, earnings)
+        )
     elif status in CLOSED and was == COMPLETED:
         await _take_back(session, scope, purchase, purchase.total - purchase.returned_amount)
     await session.flush()
@@ -156,24 +178,24 @@ async def _complete(
     purchase: Purchase,
     standing: earning.Standing,
     earnings: list[Earning],
-) -> None:
+) -> list[dict[str, Any]]:
     """Credit what the rules gave, count the purchase in the stats, then store the tier
-    for the value this purchase added, without reading the rules and tiers again."""
+    for the value this purchase added, without reading the rules and tiers again.
+    Returns the points' event-trail rows, for the caller to write with its own."""
     credits = []
     earned = ZERO  # in the ``points`` wallet, which points-mode tiers count
-    with session.no_autoflush:  # the purchase's trail event goes in with the points ones
-        for found in earnings:
-            write = ledger.Write(
-                purchase.customer_id,
-                found.wallet,
-                source=f"purchase:{purchase.number}"[:64],
-                key=f"purchase:{purchase.id}:{found.rule_id}",
-            )
-            credits.append((write, await ledger.credit(session, scope, write, found.points)))
-            if found.wallet.code == DEFAULT_CODE:
-                earned += found.points
+    for found in earnings:
+        write = ledger.Write(
+            purchase.customer_id,
+            found.wallet,
+            source=f"purchase:{purchase.number}"[:64],
+            key=f"purchase:{purchase.id}:{found.rule_id}",
+        )
+        credits.append((write, await ledger.credit(session, scope, write, found.points)))
+        if found.wallet.code == DEFAULT_CODE:
+            earned += found.points
+    trail = [ledger.trail_row(scope, write, "points.earn") for write, _ in credits]
     for write, credited in credits:
-        ledger.record_event(session, scope, write, "points.earn")
         await ledger.emit_entry(session, scope, EventType.points_earned, write, credited.entry)
     eligible_total = await _add_to_stats(session, scope, purchase, standing)
     before = standing.placement
@@ -184,6 +206,7 @@ async def _complete(
         await ledger.settle_owed(session, scope, write, credited)
     if standing.referral_pending:
         await referrals.complete_for(session, scope, purchase.customer_id)
+    return trail
 
 
 async def _place(
