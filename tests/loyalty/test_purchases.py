@@ -8,6 +8,7 @@ from sqlalchemy import event, select
 
 from clientbook.kit.db import Database
 from clientbook.models import PointsBalance, PurchaseStats
+from tests.api_keys.keys import bearer, make_key
 from tests.factories import Factory, StoreCtx
 from tests.loyalty.helpers import assert_reconciled, status, wallet_of, write
 from tests.problems import assert_problem, error_fields
@@ -359,3 +360,35 @@ async def test_an_earning_purchase_is_written_in_few_statements(
     stats = await _stats(database, ctx, customer.id)
     assert (stats.count, str(stats.total), str(stats.average)) == (2, "169.94", "84.97")
     await assert_reconciled(database, ctx.id)
+
+
+async def test_an_earning_purchase_made_with_an_api_key_names_the_key_in_every_event(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    """The purchase and its points are recorded in the customer's trail with the key as
+    the actor, as every other change made with a key is (docs/api.md)."""
+    ctx = await factory.store()
+    await _rule(client, ctx)
+    customer = await factory.customer(ctx)
+    key = await make_key(client, ctx, name="till-1")
+    keys = await client.get(f"{ctx.base}/api-keys", headers=ctx.owner.headers)
+    key_id = next(k["id"] for k in keys.json()["data"] if k["name"] == "till-1")
+    body = {
+        "customer_id": str(customer.id),
+        "number": "K-1",
+        "status": "completed",
+        "total": "10.00",
+        "currency": "EUR",
+        "purchased_at": "2026-11-20T10:00:00Z",
+    }
+    bought = await client.post(f"{ctx.base}/purchases", json=body, headers=bearer(key))
+    assert bought.status_code == 201, bought.text
+    events = await client.get(
+        f"{ctx.base}/customers/{customer.id}/events", headers=ctx.seller.headers
+    )
+    trail = [e for e in events.json()["data"] if e["action"] != "created"]
+    assert [(e["action"], e["fields"]) for e in trail] == [
+        ("points.earn", ["wallet:points"]),
+        ("purchase.recorded", ["purchase"]),
+    ]
+    assert {(e["actor_api_key_id"], e["actor_user_id"]) for e in trail} == {(key_id, None)}
