@@ -59,18 +59,17 @@ async def record_many(
     session: AsyncSession, scope: StoreScope, action: str, changes: Changes
 ) -> None:
     """``record`` for many customers in one INSERT (bulk imports)."""
-    await write_rows(session, event_rows(scope, action, changes))
+    await write_rows(session, scope, event_rows(scope, action, changes))
 
 
-async def write_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Rows made by ``event_rows``, in one INSERT on the session's connection: a hot
-    path's events without the ORM's unit of work."""
+async def write_rows(session: AsyncSession, scope: StoreScope, rows: list[dict[str, Any]]) -> None:
+    """Rows ``event_rows`` made for this scope, in one INSERT on the session's connection:
+    a hot path's events without the ORM's unit of work."""
+    if any(row["store_id"] != scope.store_id for row in rows):
+        raise ValueError("an event row of another store")
     if rows:
         connection = await session.connection()
-        await connection.execute(_INSERT, rows)
-
-
-_INSERT = insert(CustomerEvent)
+        await connection.execute(insert(CustomerEvent), rows)
 
 
 async def events_of(

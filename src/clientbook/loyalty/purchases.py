@@ -60,7 +60,7 @@ async def record_purchase(session: AsyncSession, scope: StoreScope, data: Purcha
     purchase = _new_purchase(scope, data)
     earnings = _earnings(purchase, standing)
     async with unique_violations(PURCHASE_UNIQUES):
-        await _insert_purchase(session, purchase)
+        await _insert_purchase(session, scope, purchase)
     trail = audit.event_rows(scope, "purchase.recorded", [(data.customer_id, ["purchase"])])
     await emit(
         session,
@@ -71,7 +71,7 @@ async def record_purchase(session: AsyncSession, scope: StoreScope, data: Purcha
     )
     if purchase.status == COMPLETED:
         trail += await _complete(session, scope, purchase, standing, earnings)
-    await audit.write_rows(session, trail)
+    await audit.write_rows(session, scope, trail)
     return purchase
 
 
@@ -86,16 +86,15 @@ def _new_purchase(scope: StoreScope, data: PurchaseData) -> Purchase:
     return purchase
 
 
-async def _insert_purchase(session: AsyncSession, purchase: Purchase) -> None:
+async def _insert_purchase(session: AsyncSession, scope: StoreScope, purchase: Purchase) -> None:
     """One INSERT on the session's connection (Core): the ORM's unit of work for a
     single new row costs more than the statement. The purchase stays out of the session."""
     values = {column.key: getattr(purchase, column.key) for column in _PURCHASE_COLUMNS}
     connection = await session.connection()
-    await connection.execute(_PURCHASE_INSERT, values)
+    await connection.execute(insert(Purchase), {**values, "store_id": scope.store_id})
 
 
 _PURCHASE_COLUMNS = tuple(Purchase.__table__.columns)
-_PURCHASE_INSERT = insert(Purchase)
 
 
 async def get_purchase(
@@ -123,9 +122,8 @@ async def change_status(
             session, scope, purchase.customer_id, now, deleted=True
         )
         earnings = _earnings(purchase, standing)
-        await audit.write_rows(
-            session, await _complete(session, scope, purchase, standing, earnings)
-        )
+        trail = await _complete(session, scope, purchase, standing, earnings)
+        await audit.write_rows(session, scope, trail)
     elif status in CLOSED and was == COMPLETED:
         await _take_back(session, scope, purchase, purchase.total - purchase.returned_amount)
     await session.flush()
