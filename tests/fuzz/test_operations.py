@@ -12,6 +12,11 @@ from tests.server import LiveServer
 
 schema = schemathesis.openapi.from_dict(openapi_document())
 
+# These frame the request, and the HTTP client sets them. A generated value (schemathesis
+# adds an empty Content-Length at times) is refused by uvicorn's parser with its own
+# text/plain 400 before the app sees the request: that tests uvicorn, not Clientbook.
+FRAMING_HEADERS = ("content-length", "transfer-encoding", "host")
+
 
 def error_shape(path: str, status: int, body: Any, content_type: str) -> str | None:
     """What is wrong with an error body for its surface, or None."""
@@ -69,6 +74,8 @@ def test_operation(case: Any, fuzz_server: LiveServer, fuzz_store: FuzzStore) ->
     if case.path.startswith("/api/customers/"):  # MOOD MNKY: the signed-in customer
         token = fuzz_store.customer_token
     headers = {"Authorization": f"Bearer {token}", "x-store-id": fuzz_store.id}
+    for name in FRAMING_HEADERS:
+        (case.headers or {}).pop(name, None)
     response = case.call(base_url=fuzz_server.base_url, headers=headers, timeout=60)
     status = response.status_code
     request = f"{case.method} {case.formatted_path} -> {status}: {response.text[:500]}"
