@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.kit.db import utcnow
 from clientbook.kit.integrity import insert_new
-from clientbook.loyalty import ledger, purchases, tiers
+from clientbook.loyalty import ledger, purchase_stats, tiers
 from clientbook.loyalty.wallets import wallet_by_id
 from clientbook.models import (
     CustomerAddress,
@@ -294,7 +294,7 @@ async def _combine_stats(
         return
     mine = next((r for r in rows if r.customer_id == survivor), None)
     if mine is None:
-        values = await purchases.stats_row(session, scope, survivor)
+        values = await purchase_stats.stats_row(session, scope, survivor)
         await insert_new(session, PurchaseStats, [values], PurchaseStats.store_id)
         mine = await session.get_one(PurchaseStats, (scope.store_id, survivor))
     for row in (r for r in rows if r.customer_id != survivor):
