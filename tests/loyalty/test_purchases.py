@@ -81,6 +81,37 @@ async def test_a_pending_purchase_earns_when_completed_and_numbers_are_unique(
     assert wallet_of(await status(client, ctx, customer.id))["active"] == "84.97"
 
 
+async def test_a_completed_purchase_with_a_taken_number_writes_nothing(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    """A taken number is a 409 naming ``number``, with no points, stats or trail left
+    behind, whichever write of the earning finds it taken."""
+    ctx = await factory.store()
+    await _rule(client, ctx)
+    customer = await factory.customer(ctx)
+    await _buy(client, ctx, customer.id, number="B-1")
+    events = f"{ctx.base}/customers/{customer.id}/events"
+    before = (await client.get(events, headers=ctx.admin.headers)).json()
+    response = await client.post(
+        f"{ctx.base}/purchases",
+        json={
+            "customer_id": str(customer.id),
+            "number": "B-1",
+            "status": "completed",
+            "total": "10.00",
+            "currency": "USD",
+            "purchased_at": "2026-11-21T10:00:00Z",
+        },
+        headers=ctx.seller.headers,
+    )
+    assert error_fields(assert_problem(response, 409)) == {"number"}
+    assert wallet_of(await status(client, ctx, customer.id))["active"] == "84.97"
+    stats = await _stats(database, ctx, customer.id)
+    assert (stats.count, str(stats.total)) == (1, "84.97")
+    assert (await client.get(events, headers=ctx.admin.headers)).json() == before
+    await assert_reconciled(database, ctx.id)
+
+
 async def test_a_return_after_points_were_spent_is_owed_and_paid_by_later_earnings(
     client: httpx.AsyncClient, factory: Factory, database: Database
 ) -> None:
