@@ -5,14 +5,18 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from clientbook.kit.errors import ClientbookError, Conflict, FieldError
+
+# PostgreSQL's numeric_value_out_of_range: a sum past its column's precision.
+_OUT_OF_RANGE = "22003"
 
 # PostgreSQL's message: duplicate key value violates unique constraint "<name>"
 _NAMED_CONSTRAINT = re.compile(r'violates unique constraint "([^"]+)"')
@@ -66,6 +70,32 @@ async def unique_violations(rules: Sequence[UniqueRule]) -> AsyncIterator[None]:
             if rule.matches(text, constraint):
                 raise Conflict(rule.message, errors=[FieldError(rule.field, rule.message)]) from exc
         raise
+
+
+class TooLarge(Exception):
+    """A kept sum past its column's largest value, found in Python (``check_fits``)."""
+
+
+def check_fits(value: Decimal, column: Any) -> None:
+    """SQLite keeps any number; PostgreSQL refuses one past the column's ``Numeric``
+    precision. The same check on both, for a sum a statement returned."""
+    largest = Decimal(10) ** (column.type.precision - column.type.scale)
+    if abs(value) >= largest:
+        raise TooLarge(column.key)
+
+
+@asynccontextmanager
+async def out_of_range(field: str, message: str) -> AsyncIterator[None]:
+    """A write that would take a kept sum (a points balance, a purchase total) past its
+    column's largest value: a 409 on ``field``, with nothing written, not a 500."""
+    try:
+        yield
+    except TooLarge as exc:
+        raise Conflict(message, errors=[FieldError(field, message)]) from exc
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != _OUT_OF_RANGE:
+            raise
+        raise Conflict(message, errors=[FieldError(field, message)]) from exc
 
 
 @asynccontextmanager

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.audit import service as audit
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import Conflict, FieldError, ValidationFailed
-from clientbook.kit.integrity import insert_new
+from clientbook.kit.integrity import check_fits, insert_new
 from clientbook.loyalty import ledger_statements as statements
 from clientbook.models import (
     CustomerEvent,
@@ -205,6 +205,7 @@ async def credit(
         after = (await session.execute(statements.balance_upsert("sqlite"), values)).one()
         session.add_all((entry, statements.lot_of(entry, "locked" if is_locked else "active")))
     entry.balance_after = after.available + after.locked
+    check_fits(entry.balance_after, PointsEntry.__table__.c.balance_after)  # SQLite's check
     return Credited(entry, after.available, after.owed)
 
 

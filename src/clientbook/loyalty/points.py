@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.customers.service import get_customer
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import ValidationFailed
-from clientbook.kit.integrity import UniqueRule, unique_violations
+from clientbook.kit.integrity import UniqueRule, out_of_range, unique_violations
 from clientbook.loyalty import ledger, tiers
 from clientbook.loyalty.wallets import wallet_by_code
 from clientbook.models import PointsBalance, PointsEntry, Wallet
@@ -81,7 +81,8 @@ async def write_points(
         reason=change.reason,
         key=key,
     )
-    async with unique_violations(ENTRY_UNIQUES):
+    too_many = "the customer's points balance cannot hold this amount"
+    async with unique_violations(ENTRY_UNIQUES), out_of_range("amount", too_many):
         if change.type == "earn":
             entry = await ledger.earn(
                 session,

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from clientbook.kit.integrity import insert_new
+from clientbook.kit.integrity import check_fits, insert_new
 from clientbook.loyalty import earning, rules
 from clientbook.models import Customer, Purchase, PurchaseStats
 from clientbook.models.loyalty import ZERO
@@ -38,6 +38,7 @@ async def add_completed(
     connection = await session.connection()  # Core: the ORM's insert handling costs more
     statement = _stats_upsert(connection.dialect.name)
     count, total, eligible_total = (await connection.execute(statement, values)).one()
+    check_fits(total, PurchaseStats.__table__.c.total)  # SQLite's check
     average = average_of(total, count)
     if average != expected:
         await session.execute(

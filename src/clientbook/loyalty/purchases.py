@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbook.audit import service as audit
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import Conflict, NotFound, ValidationFailed
-from clientbook.kit.integrity import UniqueRule, unique_violations
+from clientbook.kit.integrity import UniqueRule, check_fits, out_of_range, unique_violations
 from clientbook.loyalty import (
     earning,
     ledger,
@@ -31,6 +31,7 @@ from clientbook.stores.scope import StoreScope
 from clientbook.webhooks.events import EventType, emit
 
 COMPLETED = "completed"
+TOO_LARGE = "the customer's points balance or purchase totals cannot grow by this purchase"
 CLOSED = ("cancelled", "returned")
 PURCHASE_UNIQUES = [
     UniqueRule(
@@ -62,6 +63,11 @@ class PurchaseData:
 async def record_purchase(session: AsyncSession, scope: StoreScope, data: PurchaseData) -> Purchase:
     if data.delivery_costs + data.excluded_amount > data.total:
         raise ValidationFailed.field("total", "must cover delivery_costs and excluded_amount")
+    async with out_of_range("total", TOO_LARGE):
+        return await _record(session, scope, data)
+
+
+async def _record(session: AsyncSession, scope: StoreScope, data: PurchaseData) -> Purchase:
     standing = await earning.read_standing(session, scope, data.customer_id, utcnow())
     await points_of_sale.check_purchase_pos(session, scope, data.pos_id)
     purchase = _new_purchase(scope, data)
@@ -119,6 +125,13 @@ async def change_status(
     session: AsyncSession, scope: StoreScope, purchase_id: uuid.UUID, status: str
 ) -> Purchase:
     """pending → completed earns; completed → cancelled/returned takes everything back."""
+    async with out_of_range("status", TOO_LARGE):
+        return await _change_status(session, scope, purchase_id, status)
+
+
+async def _change_status(
+    session: AsyncSession, scope: StoreScope, purchase_id: uuid.UUID, status: str
+) -> Purchase:
     purchase = await get_purchase(session, scope, purchase_id, for_update=True)
     if purchase.status in CLOSED and status != purchase.status:
         raise Conflict(f"a {purchase.status} purchase cannot change its status")
@@ -174,6 +187,7 @@ def _earnings(purchase: Purchase, standing: earning.Standing) -> list[Earning]:
         if points > ZERO:
             found.append(Earning(rule.id, wallet, points))
     purchase.points_earned += sum((e.points for e in found), ZERO)
+    check_fits(purchase.points_earned, Purchase.__table__.c.points_earned)
     return found
 
 

@@ -1,0 +1,84 @@
+"""Sums the engine keeps (points balances, purchase totals) have a largest value: a write
+that would pass it is a 409 naming its field, with nothing written, on both databases
+(PostgreSQL refuses the number; SQLite would keep it)."""
+
+from decimal import Decimal
+
+import httpx
+from sqlalchemy import select, update
+
+from clientbook.kit.db import Database
+from clientbook.models import PointsBalance, PurchaseStats
+from tests.factories import Factory, StoreCtx
+from tests.loyalty.helpers import assert_reconciled, status, wallet_of, write
+from tests.loyalty.test_purchases import _buy, _rule
+from tests.problems import assert_problem, error_fields
+
+LARGEST_PURCHASE = "100000000000.00"  # what a purchase's total may be (10^11)
+
+
+async def _stats(database: Database, ctx: StoreCtx, customer_id: object) -> PurchaseStats:
+    async with database.transaction() as session:
+        stats = await session.get(PurchaseStats, (ctx.id, customer_id))
+    assert stats is not None
+    return stats
+
+
+async def test_a_purchase_past_the_largest_totals_is_a_409_with_nothing_written(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    """Ten purchases of 10^11 at 10,000 points each: the tenth passes both the purchase
+    total kept (under 10^12) and the points balance (under 10^16)."""
+    ctx = await factory.store()
+    await _rule(client, ctx, points_per_unit="10000")
+    customer = await factory.customer(ctx)
+    for _ in range(9):
+        await _buy(client, ctx, customer.id, total=LARGEST_PURCHASE)
+    body = {
+        "customer_id": str(customer.id),
+        "number": "TOO-MUCH",
+        "status": "completed",
+        "total": LARGEST_PURCHASE,
+        "currency": "USD",
+        "purchased_at": "2026-11-20T10:00:00Z",
+    }
+    response = await client.post(f"{ctx.base}/purchases", json=body, headers=ctx.seller.headers)
+    assert error_fields(assert_problem(response, 409)) == {"total"}
+    assert wallet_of(await status(client, ctx, customer.id))["active"] == "9000000000000000.00"
+    stats = await _stats(database, ctx, customer.id)
+    assert (stats.count, str(stats.total)) == (9, "900000000000.00")
+    # A pending one is kept (it earns nothing yet); completing it is the same 409.
+    pending = await _buy(client, ctx, customer.id, total=LARGEST_PURCHASE, status="pending")
+    url = f"{ctx.base}/purchases/{pending['id']}/status"
+    response = await client.put(url, json={"status": "completed"}, headers=ctx.seller.headers)
+    assert error_fields(assert_problem(response, 409)) == {"status"}
+    got = await client.get(f"{ctx.base}/purchases/{pending['id']}", headers=ctx.seller.headers)
+    assert (got.json()["status"], got.json()["points_earned"]) == ("pending", "0.00")
+    assert (await _stats(database, ctx, customer.id)).count == 9
+    await assert_reconciled(database, ctx.id)
+
+
+async def test_points_past_the_largest_balance_are_a_409_on_amount(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    ctx = await factory.store()
+    customer = await factory.customer(ctx)
+    await write(client, ctx, customer.id, {"type": "earn", "amount": 10})
+    near = Decimal("9999999999999990.00")  # 10^16 - 10: as if earned over the years
+    async with database.transaction() as session:
+        await session.execute(
+            update(PointsBalance)
+            .where(PointsBalance.store_id == ctx.id, PointsBalance.customer_id == customer.id)
+            .values(available=near, earned=near)
+        )
+    refused = await write(client, ctx, customer.id, {"type": "earn", "amount": 10}, status=409)
+    assert {e["field"] for e in refused["errors"]} == {"amount"}
+    async with database.transaction() as session:
+        balance = (
+            await session.scalars(
+                select(PointsBalance).where(
+                    PointsBalance.store_id == ctx.id, PointsBalance.customer_id == customer.id
+                )
+            )
+        ).one()
+    assert balance.available == near
