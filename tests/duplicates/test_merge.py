@@ -229,3 +229,27 @@ async def test_refusals(client: httpx.AsyncClient, factory: Factory) -> None:
     )
     assert into_theirs.status_code == 404
     assert (await factory.get_customer(ctx, b.id)).deleted_at is None  # type: ignore[union-attr]
+
+
+async def test_a_merge_whose_balances_together_pass_the_largest_value_is_a_409(
+    client: httpx.AsyncClient, factory: Factory, database: Database
+) -> None:
+    """Each balance fits; their sum would not (10^16 points): nothing is merged."""
+    ctx = await factory.store()
+    a, b = await factory.customer(ctx), await factory.customer(ctx)
+    for customer in (a, b):
+        await write(client, ctx, customer.id, {"type": "earn", "amount": 10})
+    near = Decimal("6000000000000000.00")
+    async with database.transaction() as session:
+        await session.execute(
+            PointsBalance.__table__.update()
+            .where(PointsBalance.store_id == ctx.id)
+            .values(available=near, earned=near)
+        )
+    body = {"from": [str(b.id)], "preview": False}
+    response = await _post(client, merge_url(ctx, a.id), body, ctx.admin.headers)
+    assert response.status_code == 409, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["from"]
+    loser = await client.get(f"{ctx.base}/customers/{b.id}", headers=ctx.admin.headers)
+    assert loser.status_code == 200  # not merged away
+    assert wallet_of(await status(client, ctx, a.id))["active"] == "6000000000000000.00"

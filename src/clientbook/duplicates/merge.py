@@ -26,12 +26,13 @@ from clientbook.duplicates.merge_moves import count_records, move_all
 from clientbook.duplicates.pairs import forget
 from clientbook.kit.db import utcnow
 from clientbook.kit.errors import Conflict, NotFound, ValidationFailed
-from clientbook.kit.integrity import unique_violations
+from clientbook.kit.integrity import out_of_range, unique_violations
 from clientbook.models import Customer
 from clientbook.stores.scope import Role, StoreScope
 from clientbook.webhooks.events import EventType, emit
 
 MAX_MERGED = 20
+TOO_LARGE = "together these customers' points balances or purchase totals are too large to keep"
 
 
 @dataclass
@@ -119,7 +120,8 @@ async def merge_customers(
     survivor.updated_at = now
     async with unique_violations(UNIQUES):
         await session.flush()
-    records = await move_all(session, scope, survivor.id, merged_ids)
+    async with out_of_range("from", TOO_LARGE):
+        records = await move_all(session, scope, survivor.id, merged_ids)
     await revoke_customer_sessions(session, public_store_of(scope), *merged_ids)
     for customer in merged:
         await forget(session, scope, customer.id)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbook.kit.db import utcnow
-from clientbook.kit.integrity import insert_new
+from clientbook.kit.integrity import check_fits, insert_new
 from clientbook.loyalty import ledger, purchase_stats, tiers
 from clientbook.loyalty.wallets import wallet_by_id
 from clientbook.models import (
@@ -153,6 +153,8 @@ async def _combine_balances(
         for row in (r for r in rows if r.wallet_id == wallet_id):
             for figure in BALANCE_FIGURES:
                 setattr(balance, figure, getattr(balance, figure) + getattr(row, figure))
+                check_fits(getattr(balance, figure), PointsBalance.__table__.c[figure])
+        check_fits(balance.available + balance.locked, PointsEntry.__table__.c.balance_after)
         balance.updated_at = utcnow()
         session.add(
             PointsEntry(
@@ -301,6 +303,7 @@ async def _combine_stats(
         mine.count += row.count
         for figure in ("total", "total_without_delivery", "eligible_total"):
             setattr(mine, figure, getattr(mine, figure) + getattr(row, figure))
+            check_fits(getattr(mine, figure), PurchaseStats.__table__.c[figure])
         if row.last_at is not None and (mine.last_at is None or row.last_at > mine.last_at):
             mine.last_at = row.last_at
         await session.delete(row)
