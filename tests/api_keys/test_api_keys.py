@@ -86,6 +86,8 @@ async def test_only_owners_and_admins_signed_in_manage_keys(
         ({"name": "x"}, "role"),
         ({"name": "x", "role": "seller", "expires_at": "2001-01-01T00:00:00Z"}, "expires_at"),
         ({"name": "x", "role": "seller", "expires_at": "2099-01-01T00:00:00"}, "expires_at"),
+        # Past year 9999 once in UTC, where it is stored.
+        ({"name": "x", "role": "seller", "expires_at": "9999-12-31T23:00:00-14:00"}, "expires_at"),
     ],
 )
 async def test_bad_input_names_the_field(

@@ -1,10 +1,12 @@
 """Sums the engine keeps (points balances, purchase totals) have a largest value: a write
 that would pass it is a 409 naming its field, with nothing written, on both databases
-(PostgreSQL refuses the number; SQLite would keep it)."""
+(PostgreSQL refuses the number; SQLite would keep it). Instants past year 1 or 9999 in
+UTC, where they are stored, are a 422 naming their field."""
 
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
 from clientbook.kit.db import Database
@@ -82,3 +84,40 @@ async def test_points_past_the_largest_balance_are_a_409_on_amount(
             )
         ).one()
     assert balance.available == near
+
+
+EDGES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-14:00"]
+
+
+@pytest.mark.parametrize("instant", EDGES)
+async def test_a_purchase_instant_past_the_utc_years_names_the_field(
+    client: httpx.AsyncClient, factory: Factory, instant: str
+) -> None:
+    ctx = await factory.store()
+    customer = await factory.customer(ctx)
+    for field in ("purchased_at", "delivered_at"):
+        body = {
+            "customer_id": str(customer.id),
+            "number": "EDGE",
+            "status": "completed",
+            "total": "1.00",
+            "currency": "USD",
+            "purchased_at": "2026-11-20T10:00:00Z",
+            field: instant,
+        }
+        response = await client.post(f"{ctx.base}/purchases", json=body, headers=ctx.seller.headers)
+        assert error_fields(assert_problem(response, 422)) == {field}
+    await _buy(client, ctx, customer.id, number="EDGE")  # nothing was kept: the number is free
+
+
+@pytest.mark.parametrize("instant", EDGES)
+async def test_a_points_instant_past_the_utc_years_names_the_field(
+    client: httpx.AsyncClient, factory: Factory, instant: str
+) -> None:
+    ctx = await factory.store()
+    customer = await factory.customer(ctx)
+    for field in ("unlock_at", "expires_at"):
+        body = {"type": "earn", "amount": 5, field: instant}
+        refused = await write(client, ctx, customer.id, body, status=422)
+        assert {e["field"] for e in refused["errors"]} == {field}
+    assert wallet_of(await status(client, ctx, customer.id))["earned"] == "0.00"

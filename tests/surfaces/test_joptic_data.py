@@ -42,6 +42,20 @@ async def test_an_instant_with_an_offset_is_the_same_instant(
     assert response.json()["localData"]["dateOfBirth"] == "1992-05-11T22:00:00.000Z"
 
 
+@pytest.mark.parametrize(
+    "sent", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-14:00", "9999-12-31T23:00:00Z"]
+)
+async def test_a_birthday_instant_with_no_utc_day_is_refused(
+    client: httpx.AsyncClient, factory: Factory, sent: str
+) -> None:
+    """Past year 1 or 9999 once in UTC (or its day, counted from noon, after 9999): a 400
+    in J-Optic's shape, not a 500."""
+    ctx = await factory.store()
+    response = await create(client, ctx, _with(dateOfBirth=sent))
+    assert response.status_code == 400, response.text
+    assert set(response.json()) == {"statusCode", "message", "error"}
+
+
 async def test_a_changed_birth_date_forgets_the_instant(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:

@@ -463,6 +463,13 @@ async def test_orders_documented_example_and_filters(
         headers=auth,
     )
     assert [o["number"] for o in timed.json()["orders"]] == ["MNKY-978"]
+    # The last day there is, or its last instant, as "no end": every order from the start.
+    for last in ("9999-12-31", "9999-12-31T23:59:59.999999Z"):
+        unbounded = await client.get(
+            f"/api/customers/orders?fromDate=2023-02-10&toDate={last}", headers=auth
+        )
+        assert unbounded.status_code == 200, unbounded.text
+        assert [o["number"] for o in unbounded.json()["orders"]] == ["MNKY-1001", "MNKY-978"]
     assert (await client.get("/api/customers/orders?status=pending", headers=auth)).json()[
         "pagination"
     ] == {"total": 0, "pages": 0, "page": 1, "limit": 10}
@@ -473,6 +480,9 @@ async def test_orders_documented_example_and_filters(
         ("page=x", "page"),
         ("fromDate=yesterday", "fromDate"),
         ("toDate=2023-13-01", "toDate"),
+        # No such instant in UTC, where orders are kept.
+        ("fromDate=0001-01-01T00:00:00%2B14:00", "fromDate"),
+        ("toDate=9999-12-31T23:00:00-14:00", "toDate"),
     ):
         assert_error(await client.get(f"/api/customers/orders?{query}", headers=auth), 400, field)
 

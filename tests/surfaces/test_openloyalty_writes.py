@@ -538,17 +538,20 @@ async def test_register_dates_in_the_documented_formats(
     body = await _details(client, ctx, made.json()["customerId"])
     assert body["createdAt"] == "2017-01-01T14:15:16+0100"  # the store's zone (Warsaw)
     assert body["birthDate"] == "2017-10-05T00:00:00+0200"
-    bad = await _post_form(
-        client,
-        api(ctx, "/admin/customer/register"),
-        ctx.admin.headers,
-        [
-            ("customer[firstName]", "Bad"),
-            ("customer[lastName]", "Date"),
-            ("customer[email]", "bad@example.com"),
-            ("customer[agreement1]", "1"),
-            ("customer[createdAt]", "yesterday"),
-        ],
-    )
-    assert bad.status_code == 400
-    assert bad.json()["form"]["children"]["createdAt"] == {"errors": ["This value is not valid."]}
+    # Not a date; and instants with no UTC form (past year 1 or 9999 there).
+    for created in ("yesterday", "0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-14:00"):
+        bad = await _post_form(
+            client,
+            api(ctx, "/admin/customer/register"),
+            ctx.admin.headers,
+            [
+                ("customer[firstName]", "Bad"),
+                ("customer[lastName]", "Date"),
+                ("customer[email]", "bad@example.com"),
+                ("customer[agreement1]", "1"),
+                ("customer[createdAt]", created),
+            ],
+        )
+        assert bad.status_code == 400, (created, bad.text)
+        children = bad.json()["form"]["children"]
+        assert children["createdAt"] == {"errors": ["This value is not valid."]}

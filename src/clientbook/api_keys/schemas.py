@@ -3,9 +3,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AliasChoices, AwareDatetime, Field
+from pydantic import AliasChoices, Field
 
-from clientbook.kit.schemas import RequestBody, ResponseBody
+from clientbook.kit.schemas import Instant, RequestBody, ResponseBody
 from clientbook.kit.validators import Text
 
 
@@ -22,7 +22,7 @@ KeyName = Annotated[Text, Field(min_length=1, max_length=100, pattern=r"^[^\x00-
 class ApiKeyCreate(RequestBody):
     name: KeyName
     role: KeyRole
-    expires_at: AwareDatetime | None = None
+    expires_at: Instant | None = None
 
 
 class ApiKeyOut(ResponseBody):

@@ -1,6 +1,9 @@
-"""Base classes for request and response bodies."""
+"""Base classes for request and response bodies, and the instant type they take."""
 
-from pydantic import BaseModel, ConfigDict
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
 
 class RequestBody(BaseModel):
@@ -11,3 +14,20 @@ class RequestBody(BaseModel):
 
 class ResponseBody(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+OUTSIDE_UTC_YEARS = "must fall between years 1 and 9999 in UTC"
+
+
+def in_utc(value: datetime) -> datetime:
+    """An aware instant in UTC, where instants are stored. ValueError when its offset
+    moves it past year 1 or 9999 there (``0001-01-01T00:00:00+14:00``): it has no stored
+    form, and a query comparing with it could not bind it."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(OUTSIDE_UTC_YEARS) from None
+
+
+# A point in time with its offset, as every request body takes one.
+Instant = Annotated[AwareDatetime, AfterValidator(in_utc)]

@@ -5,9 +5,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from clientbook.kit.schemas import RequestBody, ResponseBody
+from clientbook.kit.schemas import Instant, RequestBody, ResponseBody
 
 Amount = Annotated[Decimal, Field(ge=0, le=10**11, max_digits=14, decimal_places=2)]
 Status = Literal["pending", "completed", "cancelled", "returned"]
@@ -17,7 +17,7 @@ class PurchaseCreate(RequestBody):
     customer_id: uuid.UUID
     number: str = Field(min_length=1, max_length=64)
     status: Literal["pending", "completed"]
-    purchased_at: AwareDatetime
+    purchased_at: Instant
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     total: Amount
     delivery_costs: Amount = Decimal(0)
@@ -25,7 +25,7 @@ class PurchaseCreate(RequestBody):
     item_count: int | None = Field(None, ge=0, le=1_000_000)
     pos_id: uuid.UUID | None = None
     shipping_status: str | None = Field(None, max_length=32)
-    delivered_at: AwareDatetime | None = None
+    delivered_at: Instant | None = None
 
 
 class PurchaseStatus(RequestBody):

@@ -5,9 +5,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from clientbook.kit.schemas import RequestBody, ResponseBody
+from clientbook.kit.schemas import Instant, RequestBody, ResponseBody
 from clientbook.loyalty.schemas import WalletCode
 
 Cost = Annotated[Decimal, Field(gt=0, le=10**12, max_digits=14, decimal_places=2)]
@@ -20,8 +20,8 @@ class RewardCreate(RequestBody):
     description: str | None = Field(None, max_length=2000)
     wallet: WalletCode = "points"
     cost: Cost
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
     stock: Count | None = Field(None, description="Left to redeem; null: unlimited")
     per_customer_limit: Limit | None = None
     active: bool = True
@@ -33,8 +33,8 @@ class RewardUpdate(RequestBody):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = Field(None, max_length=2000)
     cost: Cost | None = None
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
     stock: Count | None = None
     per_customer_limit: Limit | None = None
     active: bool | None = None

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from clientbook.kit.schemas import RequestBody, ResponseBody
+from clientbook.kit.schemas import Instant, RequestBody, ResponseBody
 from clientbook.loyalty.points import EntryType
 
 PointsAmount = Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=-(10**12), le=10**12)]
@@ -23,8 +23,8 @@ class PointsWrite(RequestBody):
     amount: PointsAmount = Field(description="Positive; an adjustment may be negative")
     reason: str | None = Field(None, max_length=500)
     source: str | None = Field(None, max_length=64)
-    unlock_at: AwareDatetime | None = Field(None, description="Earn only: locked until then")
-    expires_at: AwareDatetime | None = Field(None, description="Earn only: overrides the wallet's")
+    unlock_at: Instant | None = Field(None, description="Earn only: locked until then")
+    expires_at: Instant | None = Field(None, description="Earn only: overrides the wallet's")
 
 
 class PointsEntryOut(ResponseBody):

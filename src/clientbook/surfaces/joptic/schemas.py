@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
 
 from clientbook.kit.contact import clean_email
+from clientbook.kit.schemas import in_utc
 from clientbook.kit.validators import (
     OptionalText20,
     OptionalText100,
@@ -45,10 +46,10 @@ def _birthday(value: object) -> Birthday:
         if "T" not in text:
             return Birthday(past_date(date.fromisoformat(text)))
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
+        moment = in_utc(moment) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        day = moment.date() + (timedelta(days=1) if moment.time() > _NOON else timedelta())
+    except (ValueError, OverflowError) as exc:  # the day after 9999-12-31 overflows
         raise ValueError(_BIRTHDAY_FORMAT) from exc
-    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    day = moment.date() + (timedelta(days=1) if moment.time() > _NOON else timedelta())
     return Birthday(past_date(day), moment)
 
 

@@ -22,6 +22,7 @@ from clientbook.kit.contact import email_key
 from clientbook.kit.db import Database, utcnow
 from clientbook.kit.errors import NotFound, ValidationFailed
 from clientbook.kit.responses import FastJSON
+from clientbook.kit.schemas import in_utc
 from clientbook.loyalty import history, referrals, rewards, status_reads, summary
 from clientbook.models import Customer
 from clientbook.profiles import service as profiles
@@ -224,15 +225,20 @@ def _moment(field: str, value: str | None, *, end: bool) -> datetime | None:
         return None
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
-            moment = datetime.combine(day, time(), tzinfo=UTC)
-            return moment + timedelta(days=1) if end else moment
-        parsed = datetime.fromisoformat(value)
+            moment = datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
+            step = timedelta(days=1)
+        else:
+            parsed = datetime.fromisoformat(value)
+            moment = in_utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+            step = timedelta(microseconds=1)
     except ValueError:
         raise ValidationFailed.field(field, "is not an ISO 8601 date or date-time") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed + timedelta(microseconds=1) if end else parsed
+    if not end:
+        return moment
+    try:
+        return moment + step
+    except OverflowError:  # the end of 9999-12-31: no bound at all
+        return None
 
 
 @router.get("/orders")

@@ -18,6 +18,7 @@ from clientbook.addresses.schemas import AddressCreate
 from clientbook.customers.fields import PhoneRules
 from clientbook.customers.schemas import CustomerCreate, CustomerFields, CustomerUpdate
 from clientbook.kit.errors import FieldError, ValidationFailed, field_errors
+from clientbook.kit.schemas import in_utc
 from clientbook.surfaces.openloyalty.errors import FIELD_NAMES, FormTree
 
 # Open Loyalty keeps a local number it cannot read as written, refuses an international
@@ -209,10 +210,10 @@ def _datetime(text: str, tz: ZoneInfo, name: str, errors: list[FieldError]) -> d
     """``2017-01-01 14:15:16`` (the store's zone), a day, or ISO 8601 with an offset."""
     try:
         moment = datetime.fromisoformat(text)
+        return in_utc(moment if moment.tzinfo is not None else moment.replace(tzinfo=tz))
     except ValueError:
         errors.append(FieldError(name, NOT_VALID))
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
 
 
 def _uuid(text: str, name: str, errors: list[FieldError]) -> uuid.UUID | None:
