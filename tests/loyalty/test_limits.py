@@ -121,3 +121,20 @@ async def test_a_points_instant_past_the_utc_years_names_the_field(
         refused = await write(client, ctx, customer.id, body, status=422)
         assert {e["field"] for e in refused["errors"]} == {field}
     assert wallet_of(await status(client, ctx, customer.id))["earned"] == "0.00"
+
+
+async def test_purchase_list_bounds_past_the_utc_years_name_the_parameter(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    ctx = await factory.store()
+    customer = await factory.customer(ctx)
+    await _buy(client, ctx, customer.id)  # purchased 2026-11-20T10:00:00Z
+    url = f"{ctx.base}/customers/{customer.id}/purchases"
+    for name, instant in zip(("purchased_from", "purchased_before"), EDGES, strict=True):
+        response = await client.get(url, params={name: instant}, headers=ctx.seller.headers)
+        assert error_fields(assert_problem(response, 422)) == {name}
+    # Without an offset, a bound is read as UTC (as the customer list's are).
+    naive = {"purchased_from": "2026-11-20T10:00:00", "purchased_before": "2026-11-20T10:00:01"}
+    found = await client.get(url, params=naive, headers=ctx.seller.headers)
+    assert found.status_code == 200, found.text
+    assert found.json()["total"] == 1

@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -26,6 +25,7 @@ from clientbook.kit import idempotency
 from clientbook.kit.errors import NotFound, PreconditionFailed, ValidationFailed
 from clientbook.kit.pagination import MAX_LIMIT, PageInfo
 from clientbook.kit.responses import FastJSON, json_values
+from clientbook.kit.schemas import QueryInstant
 from clientbook.loyalty import referrals
 from clientbook.loyalty.filters import PurchaseFilter
 from clientbook.stores.scope import resolve_store_scope
@@ -87,10 +87,10 @@ class ListQuery(BaseModel):
     is_active: bool | None = None
     status: Status | None = None
     label: str | None = Field(None, max_length=320, description="key or key:value")
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    updated_after: datetime | None = None
-    updated_before: datetime | None = None
+    created_after: QueryInstant | None = None
+    created_before: QueryInstant | None = None
+    updated_after: QueryInstant | None = None
+    updated_before: QueryInstant | None = None
     # Open Loyalty's filters on completed purchases (returns taken off).
     transactions_amount_from: Decimal | None = Field(None, ge=0, le=10**12)
     transactions_amount_to: Decimal | None = Field(None, ge=0, le=10**12)

@@ -29,5 +29,11 @@ def in_utc(value: datetime) -> datetime:
         raise ValueError(OUTSIDE_UTC_YEARS) from None
 
 
+def _naive_as_utc(value: datetime) -> datetime:
+    return in_utc(value if value.tzinfo is not None else value.replace(tzinfo=UTC))
+
+
 # A point in time with its offset, as every request body takes one.
 Instant = Annotated[AwareDatetime, AfterValidator(in_utc)]
+# A bound in a query string: without an offset it is read as UTC.
+QueryInstant = Annotated[datetime, AfterValidator(_naive_as_utc)]

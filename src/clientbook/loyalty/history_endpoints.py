@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from clientbook.deps import SessionDep, StoreScopeDep
-from clientbook.kit.schemas import ResponseBody
+from clientbook.kit.schemas import QueryInstant, ResponseBody
 from clientbook.loyalty import history
 from clientbook.loyalty.purchase_schemas import PurchaseOut
 
@@ -39,8 +39,8 @@ async def list_customer_purchases(
     session: SessionDep,
     scope: StoreScopeDep,
     status: Annotated[str | None, Query(max_length=16)] = None,
-    purchased_from: datetime | None = None,
-    purchased_before: datetime | None = None,
+    purchased_from: QueryInstant | None = None,
+    purchased_before: QueryInstant | None = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> PurchasePage:
