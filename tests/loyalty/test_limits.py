@@ -10,20 +10,13 @@ import pytest
 from sqlalchemy import select, update
 
 from clientbook.kit.db import Database
-from clientbook.models import PointsBalance, PurchaseStats
-from tests.factories import Factory, StoreCtx
+from clientbook.models import PointsBalance
+from tests.factories import Factory
 from tests.loyalty.helpers import assert_reconciled, status, wallet_of, write
-from tests.loyalty.test_purchases import _buy, _rule
+from tests.loyalty.test_purchases import _buy, _rule, _stats
 from tests.problems import assert_problem, error_fields
 
 LARGEST_PURCHASE = "100000000000.00"  # what a purchase's total may be (10^11)
-
-
-async def _stats(database: Database, ctx: StoreCtx, customer_id: object) -> PurchaseStats:
-    async with database.transaction() as session:
-        stats = await session.get(PurchaseStats, (ctx.id, customer_id))
-    assert stats is not None
-    return stats
 
 
 async def test_a_purchase_past_the_largest_totals_is_a_409_with_nothing_written(
