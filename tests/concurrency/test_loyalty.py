@@ -1,5 +1,6 @@
 """The points ledger under concurrent requests to two server processes: a balance that
-covers 10 spends lets exactly 10 of 50 through, and the ledger still reconciles."""
+covers 10 spends lets exactly 10 of 50 through, purchases and returns of one customer
+never deadlock, and the ledger still reconciles."""
 
 import asyncio
 from decimal import Decimal
@@ -194,4 +195,50 @@ async def test_one_customers_concurrent_purchases_are_all_counted_and_credited(
     assert stats.last_at is not None
     assert stats.last_at.day == PURCHASES
     assert (balance.available, balance.earned) == (total, total)
+    await assert_reconciled(database, ctx.id)
+
+
+async def test_one_customers_purchases_and_returns_at_once_all_succeed(
+    live_server: LiveServer, factory: Factory, database: Database
+) -> None:
+    """An earning and a return both lock the customer's stats and balance rows, in one
+    order: racing on both workers, none is failed by PostgreSQL as a deadlock."""
+    ctx = await factory.store()
+    customer = await factory.customer(ctx)
+    base = f"{ctx.base}/purchases"
+
+    def buy(number: str, total: str) -> dict[str, str]:
+        return {
+            "customer_id": str(customer.id),
+            "number": number,
+            "status": "completed",
+            "total": total,
+            "currency": "EUR",
+            "purchased_at": "2026-11-20T10:00:00Z",
+        }
+
+    async with live_server.client() as client:
+        rule = await client.post(
+            f"{ctx.base}/earning-rules",
+            json={"name": "1 per unit", "points_per_unit": "1"},
+            headers=ctx.admin.headers,
+        )
+        assert rule.status_code == 201, rule.text
+        kept = await client.post(base, json=buy("KEPT", "500.00"), headers=ctx.seller.headers)
+        assert kept.status_code == 201, kept.text
+        returns = f"{base}/{kept.json()['id']}/returns"
+        requests = []
+        for i in range(PURCHASES):
+            requests.append(
+                client.post(base, json=buy(f"R-{i}", "10.00"), headers=ctx.seller.headers)
+            )
+            requests.append(
+                client.post(returns, json={"amount": "1.00"}, headers=ctx.seller.headers)
+            )
+        responses = await asyncio.gather(*requests)
+    assert set(assert_statuses(responses, {200, 201})) == {200, 201}
+    async with database.transaction() as session:
+        stats = await session.get(PurchaseStats, (ctx.id, customer.id))
+    assert stats is not None
+    assert (stats.count, stats.total) == (1 + PURCHASES, Decimal(500 + 10 * PURCHASES - PURCHASES))
     await assert_reconciled(database, ctx.id)

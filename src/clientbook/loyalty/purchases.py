@@ -198,9 +198,13 @@ async def _complete(
     standing: earning.Standing,
     earnings: list[Earning],
 ) -> list[dict[str, Any]]:
-    """Credit what the rules gave, count the purchase in the stats, then store the tier
+    """Count the purchase in the stats, credit what the rules gave, then store the tier
     for the value this purchase added, without reading the rules and tiers again.
-    Returns the points' event-trail rows, for the caller to write with its own."""
+    Returns the points' event-trail rows, for the caller to write with its own.
+
+    The stats row is locked before the balances, as a return locks them: taken in
+    opposite orders, an earning and a return of one customer would deadlock."""
+    eligible_total = await purchase_stats.add_completed(session, scope, purchase, standing)
     credits = []
     earned = ZERO  # in the ``points`` wallet, which points-mode tiers count
     for found in earnings:
@@ -216,7 +220,6 @@ async def _complete(
     trail = [ledger.trail_row(scope, write, "points.earn") for write, _ in credits]
     for write, credited in credits:
         await ledger.emit_entry(session, scope, EventType.points_earned, write, credited.entry)
-    eligible_total = await purchase_stats.add_completed(session, scope, purchase, standing)
     before = standing.placement
     value = eligible_total if before.rules.tier_mode == "purchases" else before.value + earned
     await _place(session, scope, replace(before, value=value), utcnow())
