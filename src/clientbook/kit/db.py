@@ -125,6 +125,16 @@ _CONNECTION_ERRORS = (
 _BUSY_STATES = frozenset({"53300", "57P03"})
 
 
+# SQLSTATEs of a transaction that lost a race: a deadlock the server broke by failing it,
+# or a serialization failure. The same request sent again succeeds.
+_LOST_RACE_STATES = frozenset({"40P01", "40001"})
+LOST_RACE = "The request met another one changing the same records; send it again"
+
+
+def lost_race(exc: DBAPIError) -> bool:
+    return str(getattr(exc.orig, "sqlstate", None) or "") in _LOST_RACE_STATES
+
+
 def unavailable_reason(exc: DBAPIError) -> str | None:
     """Why a database error is worth retrying (a 503), or None when it is a real error."""
     if exc.connection_invalidated:

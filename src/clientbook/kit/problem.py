@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from clientbook.kit.db import unavailable_reason
+from clientbook.kit.db import LOST_RACE, lost_race, unavailable_reason
 from clientbook.kit.errors import (
     BadRequest,
     ClientbookError,
@@ -130,6 +130,12 @@ def install(app: FastAPI, renderers: Renderers) -> None:
 
     async def on_database_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DBAPIError)
+        if lost_race(exc):
+            # Races are meant to answer 409 by design; log the one that was not foreseen
+            # (its SQLSTATE only: the server's message may quote the rows' values).
+            sqlstate = getattr(exc.orig, "sqlstate", None)
+            log.warning("database_lost_race", path=request.url.path, sqlstate=sqlstate)
+            return renderers.render(request, Conflict(LOST_RACE))
         reason = unavailable_reason(exc)
         if reason is None:
             return await on_unexpected(request, exc)
