@@ -293,11 +293,12 @@ SYSTEM_WIDE = {
 # request cost more than running them). Each reads one store only: the kept counts are
 # run with the scope's store id bound, and the list's figures are joined on the listed
 # customer's own store_id, onto a statement that checked the scope (a ScopedQuery, or a
-# page of find_customers).
+# page of find_customers); the first address is read in that store, named by the
+# customer's store_id or the ScopedQuery's store id parameter.
 PREBUILT = {
     ("customers/totals.py", "_kept"),
-    ("loyalty/listed.py", "<module>"),
     ("loyalty/listed.py", "_figures_joined"),
+    ("loyalty/listed.py", "_own_address"),
     # The earning's balance upsert (built once per dialect, run with the scope's store id
     # bound) and the lot made from a ledger entry of the scope's store.
     ("loyalty/ledger_statements.py", "balance_upsert"),

@@ -45,11 +45,15 @@ async def customer_in_scope(
     return SimpleNamespace(**row)
 
 
-def _unfiltered_page(sort: Sort, more: Callable[[AnySelect], AnySelect] | None) -> ScopedQuery:
+More = Callable[[AnySelect, ColumnElement[Any]], AnySelect]
+
+
+def _unfiltered_page(sort: Sort, more: More | None) -> ScopedQuery:
     """The scope check, the store's kept total and one page of its customers in one
     statement: the list a store opens most. A store with no customers (or a page past
     the end) gives one row with the scope, the total and NULL customer columns. ``more``
-    may add columns and joins on ``Customer``; ``Store`` is the statement's own table."""
+    may add columns and joins on ``Customer``, given the store's id parameter; ``Store``
+    is the statement's own table."""
     listed = aliased(Customer)
 
     def extend(
@@ -83,14 +87,12 @@ def _unfiltered_page(sort: Sort, more: Callable[[AnySelect], AnySelect] | None) 
             )
         )
         statement = ordered(statement, sort)
-        return statement if more is None else more(statement)
+        return statement if more is None else more(statement, store_id)
 
     return ScopedQuery(extend)
 
 
-def unfiltered_pages(
-    more: Callable[[AnySelect], AnySelect] | None = None,
-) -> dict[Sort, ScopedQuery]:
+def unfiltered_pages(more: More | None = None) -> dict[Sort, ScopedQuery]:
     """``_unfiltered_page`` for every sort it serves (the customer columns' sorts)."""
     return {
         Sort(field, order): _unfiltered_page(Sort(field, order), more)

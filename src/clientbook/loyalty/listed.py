@@ -25,18 +25,20 @@ def _labelled(prefix: str, table: Any, names: tuple[str, ...]) -> list[Any]:
     return [getattr(table, name).label(f"{prefix}{name}") for name in names]
 
 
-# The default address, else the first one written (as ``default_addresses`` picks).
-_FIRST_ADDRESS = (
-    select(CustomerAddress.id)
-    .where(
-        CustomerAddress.store_id == Customer.store_id,
-        CustomerAddress.customer_id == Customer.id,
+def _own_address(store_id: Any) -> Any:
+    """The join to the customer's default address, else the first one written (as
+    ``default_addresses`` picks), in the store ``store_id`` names."""
+    first = (
+        select(CustomerAddress.id)
+        .where(CustomerAddress.store_id == store_id, CustomerAddress.customer_id == Customer.id)
+        .order_by(CustomerAddress.is_default.desc(), CustomerAddress.created_at, CustomerAddress.id)
+        .limit(1)
+        .correlate(Customer)
+        .scalar_subquery()
     )
-    .order_by(CustomerAddress.is_default.desc(), CustomerAddress.created_at, CustomerAddress.id)
-    .limit(1)
-    .correlate(Customer)
-    .scalar_subquery()
-)
+    return and_(CustomerAddress.store_id == Customer.store_id, CustomerAddress.id == first)
+
+
 # Built once: making these expressions cost more than running the list's statement.
 _STORE_COLUMNS = (
     Store.currency.label("store_currency"),
@@ -53,18 +55,16 @@ _STORE = Store.id == Customer.store_id
 _OWN_STATS = and_(
     PurchaseStats.store_id == Customer.store_id, PurchaseStats.customer_id == Customer.id
 )
-_OWN_ADDRESS = and_(
-    CustomerAddress.store_id == Customer.store_id, CustomerAddress.id == _FIRST_ADDRESS
-)
+_OWN_ADDRESS = _own_address(Customer.store_id)
 _OWN_MEMBER = and_(Member.store_id == Customer.store_id, Member.customer_id == Customer.id)
 _MEMBERS_TIER = and_(Tier.store_id == Member.store_id, Tier.id == Member.tier_id)
 
 
-def _figures_joined(statement: AnySelect) -> AnySelect:
+def _figures_joined(statement: AnySelect, own_address: Any = _OWN_ADDRESS) -> AnySelect:
     return (
         statement.add_columns(*_FIGURE_COLUMNS)
         .outerjoin(PurchaseStats, _OWN_STATS)
-        .outerjoin(CustomerAddress, _OWN_ADDRESS)
+        .outerjoin(CustomerAddress, own_address)
         .outerjoin(Member, _OWN_MEMBER)
         .outerjoin(Tier, _MEMBERS_TIER)
     )
@@ -75,9 +75,12 @@ def with_figures(rows: AnySelect) -> AnySelect:
     return _figures_joined(rows.add_columns(*_STORE_COLUMNS).join(Store, _STORE))
 
 
-def _with_figures_on_store(statement: AnySelect) -> AnySelect:
-    """The same, on a statement that reads ``Store`` already (an unfiltered page's)."""
-    return _figures_joined(statement.add_columns(*_STORE_COLUMNS))
+def _with_figures_on_store(statement: AnySelect, store_id: Any) -> AnySelect:
+    """The same, on a statement that reads ``Store`` already (an unfiltered page's), whose
+    store is the parameter ``store_id``. The address subquery names that parameter, not
+    the customer's store: Citus refuses a subquery correlated on the customers' store
+    beside the ``stores`` reference table when nothing else pins the customers to it."""
+    return _figures_joined(statement.add_columns(*_STORE_COLUMNS), _own_address(store_id))
 
 
 _UNFILTERED = reads.unfiltered_pages(_with_figures_on_store)
